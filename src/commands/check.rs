@@ -1,0 +1,21 @@
+//! `mm check --role=R`: print every configuration problem of a role; exit 1 on any.
+
+use crate::config::{Config, Role};
+use std::process::ExitCode;
+
+pub fn run(config: &Config, role: Role) -> ExitCode {
+    let problems = config.problems_for(role);
+    if problems.is_empty() {
+        println!("configuration for role {} is complete", role.as_str());
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "configuration for role {} has {} problem(s):",
+        role.as_str(),
+        problems.len()
+    );
+    for p in &problems {
+        eprintln!("  {p}");
+    }
+    ExitCode::FAILURE
+}

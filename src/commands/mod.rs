@@ -1,0 +1,42 @@
+//! What each subcommand does; `main` parses the command line and calls `run`.
+
+mod check;
+mod keygen;
+mod migrate;
+
+use crate::cli::{Cli, Command};
+use crate::config::{Config, Env};
+use std::process::ExitCode;
+
+/// Runs the parsed command; every failure is one line on stderr and a non-zero exit.
+pub fn run(cli: Cli) -> ExitCode {
+    let env = Env::from_process();
+    let config = Config::from_env(&env);
+    let result = match cli.command {
+        Command::Check { role } => return check::run(&config, role),
+        Command::Keygen { kid, secret } => keygen::run(&kid, secret),
+        Command::Migrate { revert } => migrate::run(&config, revert),
+        Command::Serve { role } => serve(config, role),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mm: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config, role: crate::config::Role) -> anyhow::Result<()> {
+    let problems = config.problems_for(role);
+    if !problems.is_empty() {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::bail!("cannot start role {}: {}", role.as_str(), list.join("; "));
+    }
+    let _telemetry = crate::telemetry::init(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("mm")
+        .build()?;
+    runtime.block_on(crate::roles::serve(config, role))
+}

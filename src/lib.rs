@@ -1,0 +1,15 @@
+//! mm, the Motion Mavericks media asset manager: one binary, four roles (see DESIGN.md).
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod metrics;
+pub mod queue;
+pub mod redis_pool;
+pub mod roles;
+pub mod state;
+pub mod storage;
+pub mod telemetry;
+pub mod web;

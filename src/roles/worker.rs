@@ -1,0 +1,52 @@
+//! The worker role: the consume loop, plus `/health` and `/metrics` on MM_WORKER_HEALTH_PORT.
+
+use super::Parts;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::queue::{self, WorkerStatus};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub(super) async fn parts(
+    config: &Arc<Config>,
+    metrics: &Arc<Metrics>,
+    shutdown: &CancellationToken,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> anyhow::Result<Parts> {
+    let state = AppState::connect(config.clone(), metrics.clone()).await?;
+    let status = spawn(&state, shutdown, tasks);
+    Ok(Parts {
+        worker: Some(status),
+        metrics: Some(metrics.clone()),
+        ..Default::default()
+    })
+}
+
+/// Starts the consume loop; shared with `all`.
+pub(super) fn spawn(
+    state: &AppState,
+    shutdown: &CancellationToken,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Arc<WorkerStatus> {
+    let status = Arc::new(WorkerStatus::default());
+    tasks.push(tokio::spawn(queue::consumer::run(
+        state.clone(),
+        status.clone(),
+        shutdown.child_token(),
+    )));
+    status
+}
+
+/// 200 while the consume loop turns, 503 when it has stalled.
+pub(super) async fn health(status: web::Data<WorkerStatus>) -> HttpResponse {
+    let alive = status.is_alive();
+    let body = serde_json::json!({"status": if alive { "ok" } else { "stalled" }, "consume_loop_alive": alive});
+    if alive {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

@@ -1,0 +1,250 @@
+//! Object storage: one trait over the three buckets, with a local-directory backend (default)
+//! and an S3 backend. Nothing outside this module knows which client is underneath.
+
+mod error;
+pub mod local;
+pub mod s3;
+
+pub use error::StorageError;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+use crate::config::{Config, StorageBackend};
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// A stream of object bytes, read or written without holding the object in memory.
+pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
+
+/// The three buckets of DESIGN.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bucket {
+    Staging,
+    Masters,
+    Previews,
+}
+
+impl Bucket {
+    pub const ALL: [Bucket; 3] = [Bucket::Staging, Bucket::Masters, Bucket::Previews];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bucket::Staging => "staging",
+            Bucket::Masters => "masters",
+            Bucket::Previews => "previews",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+}
+
+/// What storage knows about one stored object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObjectMeta {
+    pub key: String,
+    pub size: u64,
+    /// Quoted entity tag, as S3 returns it.
+    pub etag: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_modified: OffsetDateTime,
+    pub content_type: Option<String>,
+}
+
+/// An inclusive byte range, already checked against the object's size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ByteRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl ByteRange {
+    pub fn len(&self) -> u64 {
+        self.end - self.start + 1
+    }
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// A range as asked for, before the object's size is known (`bytes=a-b`, `a-`, `-n`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RangeRequest {
+    From(u64),
+    FromTo(u64, u64),
+    Last(u64),
+}
+
+impl RangeRequest {
+    /// The concrete range for an object of `size` bytes; `None` when it is unsatisfiable.
+    pub fn resolve(self, size: u64) -> Option<ByteRange> {
+        if size == 0 {
+            return None;
+        }
+        let (start, end) = match self {
+            RangeRequest::From(a) => (a, size - 1),
+            RangeRequest::FromTo(a, b) => (a, b.min(size - 1)),
+            RangeRequest::Last(0) => return None,
+            RangeRequest::Last(n) => (size.saturating_sub(n), size - 1),
+        };
+        (start <= end && start < size).then_some(ByteRange { start, end })
+    }
+}
+
+/// An object being read: its metadata, the range served (if any) and the body.
+pub struct GetObject {
+    pub meta: ObjectMeta,
+    pub range: Option<ByteRange>,
+    pub body: ByteStream,
+}
+
+/// Object Lock retention for a master.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    Governance,
+    Compliance,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PutOptions {
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    /// Keep the object undeletable until this time (S3 Object Lock; recorded by `local`).
+    pub retention: Option<(LockMode, OffsetDateTime)>,
+}
+
+/// A URL a client may use without credentials until `expires_at`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PresignedUrl {
+    pub url: String,
+    pub method: &'static str,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// A part storage already holds for a multipart upload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartInfo {
+    pub part_number: u32,
+    pub etag: String,
+    pub size: u64,
+}
+
+/// A part the client says it uploaded, for `complete_multipart`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedPart {
+    pub part_number: u32,
+    pub etag: String,
+}
+
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Backend name for health output: `local` or `s3`.
+    fn backend(&self) -> &'static str;
+
+    /// Writes an object from a stream; readers see the old object or the whole new one.
+    async fn put(&self, bucket: Bucket, key: &str, body: ByteStream, opts: PutOptions) -> Result<ObjectMeta>;
+
+    /// Reads an object, or one byte range of it.
+    async fn get(&self, bucket: Bucket, key: &str, range: Option<RangeRequest>) -> Result<GetObject>;
+
+    async fn head(&self, bucket: Bucket, key: &str) -> Result<ObjectMeta>;
+
+    /// Server-side copy, within or across buckets (multipart copy for large objects on S3).
+    async fn copy(&self, from: (Bucket, &str), to: (Bucket, &str), opts: PutOptions) -> Result<ObjectMeta>;
+
+    /// Deletes an object; deleting a missing object is not an error.
+    async fn delete(&self, bucket: Bucket, key: &str) -> Result<()>;
+
+    /// Every object whose key starts with `prefix`, in key order.
+    async fn list(&self, bucket: Bucket, prefix: &str) -> Result<Vec<ObjectMeta>>;
+
+    async fn presign_put(&self, bucket: Bucket, key: &str, content_type: Option<&str>, ttl: Duration) -> Result<PresignedUrl>;
+
+    /// A GET URL; `download_name` asks the browser to save the file under that name.
+    async fn presign_get(&self, bucket: Bucket, key: &str, download_name: Option<&str>, ttl: Duration) -> Result<PresignedUrl>;
+
+    /// Starts a multipart upload and returns its upload id.
+    async fn create_multipart(&self, bucket: Bucket, key: &str, content_type: Option<&str>) -> Result<String>;
+
+    async fn presign_part(&self, bucket: Bucket, key: &str, upload_id: &str, part_number: u32, ttl: Duration) -> Result<PresignedUrl>;
+
+    async fn list_parts(&self, bucket: Bucket, key: &str, upload_id: &str) -> Result<Vec<PartInfo>>;
+
+    async fn complete_multipart(&self, bucket: Bucket, key: &str, upload_id: &str, parts: &[CompletedPart]) -> Result<ObjectMeta>;
+
+    async fn abort_multipart(&self, bucket: Bucket, key: &str, upload_id: &str) -> Result<()>;
+
+    /// The file behind an object when storage is a local directory, for zero-copy serving and
+    /// for handing ffmpeg a path; `None` on S3.
+    fn local_path(&self, _bucket: Bucket, _key: &str) -> Option<PathBuf> {
+        None
+    }
+
+    /// Cheap reachability check for `/api/ready`.
+    async fn check(&self) -> Result<()>;
+}
+
+pub type DynStorage = Arc<dyn Storage>;
+
+/// Builds the configured backend with full (api/worker) credentials.
+pub async fn open(config: &Config) -> anyhow::Result<DynStorage> {
+    Ok(match config.storage.backend {
+        StorageBackend::Local => Arc::new(local::LocalStorage::new(config)?),
+        StorageBackend::S3 => Arc::new(s3::S3Storage::new(&config.storage.s3, s3::Access::Full)?),
+    })
+}
+
+/// Builds the backend the edge reads previews through (read-only credentials on S3).
+pub async fn open_for_edge(config: &Config) -> anyhow::Result<DynStorage> {
+    Ok(match config.storage.backend {
+        StorageBackend::Local => Arc::new(local::LocalStorage::new(config)?),
+        StorageBackend::S3 => Arc::new(s3::S3Storage::new(&config.storage.s3, s3::Access::EdgeReadOnly)?),
+    })
+}
+
+/// Checks a key before it reaches a backend: relative, no `..` or empty segments, no
+/// backslashes or control characters, at most 1024 bytes.
+pub fn validate_key(key: &str) -> Result<()> {
+    let bad = key.is_empty()
+        || key.len() > 1024
+        || key.starts_with('/')
+        || key.contains('\\')
+        || key.chars().any(|c| c.is_control())
+        || key.split('/').any(|seg| seg == ".." || seg == ".")
+        || key.contains("//");
+    if bad {
+        return Err(StorageError::InvalidKey(key.chars().take(200).collect()));
+    }
+    Ok(())
+}
+
+/// Reads a whole (small) stream into memory; for manifests and tests, never for media.
+pub async fn collect(mut body: ByteStream, limit: usize) -> Result<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut out = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(StorageError::Io)?;
+        if out.len() + chunk.len() > limit {
+            return Err(StorageError::TooLarge(limit as u64));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// A stream over bytes already in memory.
+pub fn bytes_stream(data: impl Into<Bytes>) -> ByteStream {
+    let data: Bytes = data.into();
+    Box::pin(futures_util::stream::once(async move { Ok(data) }))
+}
