@@ -4,7 +4,12 @@ use crate::config::Role;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "mm", version, about = "Motion Mavericks media asset manager", propagate_version = true)]
+#[command(
+    name = "mm",
+    version,
+    about = "Motion Mavericks media asset manager",
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

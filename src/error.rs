@@ -152,8 +152,12 @@ pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
                     "unsupported-media-type",
                     "Send the body as application/json.",
                 ),
-                E::Deserialize(d) => AppError::bad_request("invalid-json", format!("Invalid JSON body: {d}")),
-                other => AppError::bad_request("invalid-body", format!("Invalid request body: {other}")),
+                E::Deserialize(d) => {
+                    AppError::bad_request("invalid-json", format!("Invalid JSON body: {d}"))
+                }
+                other => {
+                    AppError::bad_request("invalid-body", format!("Invalid request body: {other}"))
+                }
             };
             e.into()
         })

@@ -6,7 +6,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,24 +23,40 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(role: &str) -> Arc<Self> {
-        let registry =
-            Registry::new_custom(Some("mm".into()), Some([("role".to_string(), role.to_string())].into()))
-                .expect("static registry options are valid");
+        let registry = Registry::new_custom(
+            Some("mm".into()),
+            Some([("role".to_string(), role.to_string())].into()),
+        )
+        .expect("static registry options are valid");
         let http_requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by route pattern, method and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by route pattern, method and status",
+            ),
             &["route", "method", "status"],
         )
         .expect("static metric");
         let http_duration = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by route pattern")
-                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0]),
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency by route pattern",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+            ]),
             &["route", "method"],
         )
         .expect("static metric");
-        let pool_size = IntGaugeVec::new(Opts::new("pool_size", "Connections open per pool"), &["pool"])
-            .expect("static metric");
-        let pool_in_use = IntGaugeVec::new(Opts::new("pool_in_use", "Connections in use per pool"), &["pool"])
-            .expect("static metric");
+        let pool_size = IntGaugeVec::new(
+            Opts::new("pool_size", "Connections open per pool"),
+            &["pool"],
+        )
+        .expect("static metric");
+        let pool_in_use = IntGaugeVec::new(
+            Opts::new("pool_in_use", "Connections in use per pool"),
+            &["pool"],
+        )
+        .expect("static metric");
         let up = IntGauge::new("up", "1 while the process serves").expect("static metric");
         up.set(1);
         for c in [
@@ -69,7 +86,9 @@ impl Metrics {
 
     pub fn set_pool(&self, pool: &str, (size, in_use): (usize, usize)) {
         self.pool_size.with_label_values(&[pool]).set(size as i64);
-        self.pool_in_use.with_label_values(&[pool]).set(in_use as i64);
+        self.pool_in_use
+            .with_label_values(&[pool])
+            .set(in_use as i64);
     }
 
     pub fn render(&self) -> String {
@@ -96,7 +115,9 @@ pub async fn track(
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_string());
         let status = res.status().as_u16().to_string();
-        m.http_requests.with_label_values(&[&route, &method, &status]).inc();
+        m.http_requests
+            .with_label_values(&[&route, &method, &status])
+            .inc();
         m.http_duration
             .with_label_values(&[&route, &method])
             .observe(start.elapsed().as_secs_f64());

@@ -1,7 +1,9 @@
 //! Redis through deadpool-redis: a pool whose connections are checked with PING on reuse, so
 //! a Redis restart heals by itself, and a key prefix so tests and deployments never collide.
 
-use deadpool_redis::{Config as PoolConfig, Connection, Pool, PoolConfig as Limits, Runtime, Timeouts};
+use deadpool_redis::{
+    Config as PoolConfig, Connection, Pool, PoolConfig as Limits, Runtime, Timeouts,
+};
 use secrecy::ExposeSecret;
 use std::time::Duration;
 
@@ -29,7 +31,12 @@ pub struct Redis {
 }
 
 impl Redis {
-    pub fn new(url: &secrecy::SecretString, prefix: &str, max_size: usize, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn new(
+        url: &secrecy::SecretString,
+        prefix: &str,
+        max_size: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let mut cfg = PoolConfig::from_url(url.expose_secret());
         let mut limits = Limits::new(max_size);
         limits.timeouts = Timeouts {

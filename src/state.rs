@@ -32,8 +32,13 @@ impl AppState {
             .redis_url
             .as_ref()
             .ok_or_else(|| anyhow!("REDIS_URL is not set"))?;
-        let redis = Redis::new(redis_url, &config.redis_prefix, config.redis_pool_size, timeout)
-            .context("REDIS_URL")?;
+        let redis = Redis::new(
+            redis_url,
+            &config.redis_prefix,
+            config.redis_pool_size,
+            timeout,
+        )
+        .context("REDIS_URL")?;
         db.ping()
             .await
             .map_err(|e| anyhow!("DATABASE_URL: cannot reach PostgreSQL: {e}"))?;

@@ -8,7 +8,9 @@ pub fn run(kid: &str, bare: bool) -> anyhow::Result<()> {
     if !bare
         && (kid.is_empty()
             || kid.len() > 32
-            || !kid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            || !kid
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
     {
         anyhow::bail!("--kid must be 1-32 of A-Z a-z 0-9 - _");
     }

@@ -4,6 +4,8 @@ mod check;
 mod keygen;
 mod migrate;
 
+pub use keygen::new_key;
+
 use crate::cli::{Cli, Command};
 use crate::config::{Config, Env};
 use std::process::ExitCode;
@@ -21,7 +23,12 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("mm: {e:#}");
+            // One line, even when a driver's message spans several.
+            let message = format!("{e:#}");
+            eprintln!(
+                "mm: {}",
+                message.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
             ExitCode::FAILURE
         }
     }

@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::{Arc, Mutex};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 /// A snapshot of the environment. Built once in `main` from the process environment, or from a
 /// map in tests, so that configuration never reads globals after start.
@@ -148,9 +148,7 @@ impl FromStr for ByteSize {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        let split = s
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(s.len());
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (num, unit) = s.split_at(split);
         let n: u64 = num
             .parse()
@@ -180,7 +178,10 @@ mod tests {
             env.var(&["DATABASE_URL", "POSTGRES_URL"]).as_deref(),
             Some("postgres://a")
         );
-        assert_eq!(env.key_used(&["DATABASE_URL", "POSTGRES_URL"]), "POSTGRES_URL");
+        assert_eq!(
+            env.key_used(&["DATABASE_URL", "POSTGRES_URL"]),
+            "POSTGRES_URL"
+        );
         assert_eq!(env.var(&["X"]), None, "blank counts as unset");
     }
 

@@ -137,17 +137,22 @@ impl Config {
             &mut p,
         );
         let redis_url = env.var(&["REDIS_URL", "VALKEY_URL"]);
-        check_url(env, &["REDIS_URL", "VALKEY_URL"], &["redis", "rediss"], &mut p);
+        check_url(
+            env,
+            &["REDIS_URL", "VALKEY_URL"],
+            &["redis", "rediss"],
+            &mut p,
+        );
 
-        let secret_key = env.var(&["MM_SECRET_KEY"]).and_then(|raw| {
-            match decode_key(&raw) {
+        let secret_key = env
+            .var(&["MM_SECRET_KEY"])
+            .and_then(|raw| match decode_key(&raw) {
                 Ok(k) => Some(secret_bytes(k)),
                 Err(e) => {
                     p.push(problem("MM_SECRET_KEY", e));
                     None
                 }
-            }
-        });
+            });
         let edge_keys = parse_edge_keys(env, &mut p);
         let edge_public_base = env
             .var(&["MM_EDGE_PUBLIC_BASE", "EDGE_PUBLIC_BASE"])
@@ -207,7 +212,9 @@ impl Config {
             db_pool_size: env.parsed(&["MM_DB_POOL_SIZE"], 16, &mut p),
             db_timeout_secs: db_timeout.0.max(1),
             redis_url: redis_url.map(SecretString::from),
-            redis_prefix: env.var(&["MM_REDIS_PREFIX"]).unwrap_or_else(|| "mm:".into()),
+            redis_prefix: env
+                .var(&["MM_REDIS_PREFIX"])
+                .unwrap_or_else(|| "mm:".into()),
             redis_pool_size: env.parsed(&["MM_REDIS_POOL_SIZE"], 16, &mut p),
             storage,
             secret_key,
@@ -235,12 +242,21 @@ impl Config {
         let mut p = self.problems.clone();
         let needs_db = role.runs_api() || role.runs_worker();
         if needs_db && self.database_url.is_none() {
-            p.push(missing("DATABASE_URL", "PostgreSQL connection URL (alias POSTGRES_URL)"));
+            p.push(missing(
+                "DATABASE_URL",
+                "PostgreSQL connection URL (alias POSTGRES_URL)",
+            ));
         }
         if needs_db && self.redis_url.is_none() {
-            p.push(missing("REDIS_URL", "Redis connection URL (alias VALKEY_URL)"));
+            p.push(missing(
+                "REDIS_URL",
+                "Redis connection URL (alias VALKEY_URL)",
+            ));
         }
-        if (role.runs_api() || role.runs_edge()) && self.edge_keys.is_empty() {
+        let keys_invalid = p
+            .iter()
+            .any(|x| x.key == "MM_EDGE_KEYS" || x.key == "EDGE_SIGNING_KEY");
+        if (role.runs_api() || role.runs_edge()) && self.edge_keys.is_empty() && !keys_invalid {
             p.push(missing(
                 "MM_EDGE_KEYS",
                 "edge signing keys `kid:base64key` (or EDGE_SIGNING_KEY); make one with `mm keygen`",
@@ -255,7 +271,10 @@ impl Config {
         }
         p.extend(self.storage.problems_for(role));
         if self.worker_concurrency == 0 {
-            p.push(problem("MM_WORKER_CONCURRENCY", "must be at least 1".into()));
+            p.push(problem(
+                "MM_WORKER_CONCURRENCY",
+                "must be at least 1".into(),
+            ));
         }
         if self.db_pool_size == 0 {
             p.push(problem("MM_DB_POOL_SIZE", "must be at least 1".into()));
@@ -286,7 +305,11 @@ fn check_url(env: &Env, keys: &[&str], schemes: &[&str], p: &mut Vec<Problem>) {
         Ok(u) if schemes.contains(&u.scheme()) => {}
         Ok(u) => p.push(problem(
             &env.key_used(keys),
-            format!("scheme {:?} is not one of {}", u.scheme(), schemes.join(", ")),
+            format!(
+                "scheme {:?} is not one of {}",
+                u.scheme(),
+                schemes.join(", ")
+            ),
         )),
         // The value may hold a password: name the error, never echo the value.
         Err(e) => p.push(problem(&env.key_used(keys), format!("malformed URL: {e}"))),
@@ -303,7 +326,10 @@ pub fn decode_key(raw: &str) -> Result<Vec<u8>, String> {
         .find_map(|e| e.decode(raw).ok())
         .ok_or_else(|| "is not valid base64".to_string())?;
     if bytes.len() < 32 {
-        return Err(format!("key has {} bytes; at least 32 are needed", bytes.len()));
+        return Err(format!(
+            "key has {} bytes; at least 32 are needed",
+            bytes.len()
+        ));
     }
     Ok(bytes)
 }
@@ -311,7 +337,12 @@ pub fn decode_key(raw: &str) -> Result<Vec<u8>, String> {
 fn parse_edge_keys(env: &Env, p: &mut Vec<Problem>) -> Vec<EdgeKey> {
     let mut keys = Vec::new();
     if let Some(list) = env.var(&["MM_EDGE_KEYS"]) {
-        for (i, item) in list.split(',').map(str::trim).filter(|s| !s.is_empty()).enumerate() {
+        for (i, item) in list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .enumerate()
+        {
             let Some((kid, b64)) = item.split_once(':') else {
                 p.push(problem(
                     "MM_EDGE_KEYS",
@@ -322,7 +353,9 @@ fn parse_edge_keys(env: &Env, p: &mut Vec<Problem>) -> Vec<EdgeKey> {
             let kid = kid.trim();
             if kid.is_empty()
                 || kid.len() > 32
-                || !kid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                || !kid
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
                 p.push(problem(
                     "MM_EDGE_KEYS",
@@ -331,7 +364,10 @@ fn parse_edge_keys(env: &Env, p: &mut Vec<Problem>) -> Vec<EdgeKey> {
                 continue;
             }
             if keys.iter().any(|k: &EdgeKey| k.kid == kid) {
-                p.push(problem("MM_EDGE_KEYS", format!("key id {kid:?} appears twice")));
+                p.push(problem(
+                    "MM_EDGE_KEYS",
+                    format!("key id {kid:?} appears twice"),
+                ));
                 continue;
             }
             match decode_key(b64) {
@@ -416,7 +452,10 @@ mod tests {
     fn secrets_never_print() {
         let cfg = Config::from_env(&Env::from_pairs([
             ("DATABASE_URL", "postgres://u:hunter2@db/mm"),
-            ("MM_EDGE_KEYS", "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+            (
+                "MM_EDGE_KEYS",
+                "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
         ]));
         let dbg = format!("{cfg:?}");
         assert!(!dbg.contains("hunter2"));

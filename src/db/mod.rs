@@ -30,7 +30,9 @@ impl DbError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             DbError::Unavailable(_) => true,
-            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
+            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => {
+                true
+            }
             DbError::Query(DieselError::BrokenTransactionManager) => true,
             _ => false,
         }
@@ -65,8 +67,15 @@ pub struct Db {
 impl Db {
     /// Builds the pool without connecting: the first query connects, so a role can start
     /// (and report 503) while the database is still coming up.
-    pub fn new(url: &secrecy::SecretString, max_size: usize, timeout: Duration) -> anyhow::Result<Self> {
-        let manager = Manager::new(with_connect_timeout(url.expose_secret(), timeout), Runtime::Tokio1);
+    pub fn new(
+        url: &secrecy::SecretString,
+        max_size: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
+        let manager = Manager::new(
+            with_connect_timeout(url.expose_secret(), timeout),
+            Runtime::Tokio1,
+        );
         let pool = Pool::builder(manager)
             .max_size(max_size)
             .timeouts(Timeouts {

@@ -33,7 +33,10 @@ pub(crate) struct Parts {
 pub struct Running {
     /// The main HTTP address (api, edge, all); the health address for `worker`.
     pub addr: SocketAddr,
-    servers: Vec<(actix_web::dev::ServerHandle, JoinHandle<std::io::Result<()>>)>,
+    servers: Vec<(
+        actix_web::dev::ServerHandle,
+        JoinHandle<std::io::Result<()>>,
+    )>,
     tasks: Vec<JoinHandle<()>>,
     shutdown: CancellationToken,
     timeout: Duration,
@@ -62,7 +65,11 @@ impl Running {
 
 /// Starts `role`. With `listener`, serves on it (tests bind port 0); else binds MM_BIND:PORT
 /// (or MM_WORKER_HEALTH_PORT for the worker).
-pub async fn start(config: Config, role: Role, listener: Option<TcpListener>) -> anyhow::Result<Running> {
+pub async fn start(
+    config: Config,
+    role: Role,
+    listener: Option<TcpListener>,
+) -> anyhow::Result<Running> {
     let config = Arc::new(config);
     let metrics = Metrics::new(role.as_str());
     let shutdown = CancellationToken::new();
@@ -73,7 +80,11 @@ pub async fn start(config: Config, role: Role, listener: Option<TcpListener>) ->
         Role::Worker => worker::parts(&config, &metrics, &shutdown, &mut tasks).await?,
         Role::All => all::parts(&config, &metrics, &shutdown, &mut tasks).await?,
     };
-    let port = if role == Role::Worker { config.worker_health_port } else { config.port };
+    let port = if role == Role::Worker {
+        config.worker_health_port
+    } else {
+        config.port
+    };
     let listener = match listener {
         Some(l) => l,
         None => TcpListener::bind((config.bind, port))
@@ -114,7 +125,10 @@ fn http_server(
     parts: Parts,
     config: &Config,
     listener: TcpListener,
-) -> anyhow::Result<(actix_web::dev::ServerHandle, JoinHandle<std::io::Result<()>>)> {
+) -> anyhow::Result<(
+    actix_web::dev::ServerHandle,
+    JoinHandle<std::io::Result<()>>,
+)> {
     let sentry_on = config.sentry_dsn.is_some();
     let server = HttpServer::new(move || {
         let p = parts.clone();
@@ -170,7 +184,11 @@ fn http_server(
     })
     .disable_signals()
     .shutdown_timeout(config.shutdown_timeout_secs)
-    .workers(std::thread::available_parallelism().map_or(2, |n| n.get()).max(2))
+    .workers(
+        std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .max(2),
+    )
     .listen(listener)?
     .run();
     let handle = server.handle();

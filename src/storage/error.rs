@@ -26,8 +26,10 @@ pub enum StorageError {
 
 impl StorageError {
     pub fn is_not_found(&self) -> bool {
-        matches!(self, StorageError::NotFound(_) | StorageError::NoSuchUpload(_))
-            || matches!(self, StorageError::Io(e) if e.kind() == std::io::ErrorKind::NotFound)
+        matches!(
+            self,
+            StorageError::NotFound(_) | StorageError::NoSuchUpload(_)
+        ) || matches!(self, StorageError::Io(e) if e.kind() == std::io::ErrorKind::NotFound)
     }
 
     /// The caller asked for something impossible (bad key, range, part): a 4xx, not a 5xx.

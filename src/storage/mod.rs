@@ -153,15 +153,31 @@ pub trait Storage: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// Writes an object from a stream; readers see the old object or the whole new one.
-    async fn put(&self, bucket: Bucket, key: &str, body: ByteStream, opts: PutOptions) -> Result<ObjectMeta>;
+    async fn put(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        body: ByteStream,
+        opts: PutOptions,
+    ) -> Result<ObjectMeta>;
 
     /// Reads an object, or one byte range of it.
-    async fn get(&self, bucket: Bucket, key: &str, range: Option<RangeRequest>) -> Result<GetObject>;
+    async fn get(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        range: Option<RangeRequest>,
+    ) -> Result<GetObject>;
 
     async fn head(&self, bucket: Bucket, key: &str) -> Result<ObjectMeta>;
 
     /// Server-side copy, within or across buckets (multipart copy for large objects on S3).
-    async fn copy(&self, from: (Bucket, &str), to: (Bucket, &str), opts: PutOptions) -> Result<ObjectMeta>;
+    async fn copy(
+        &self,
+        from: (Bucket, &str),
+        to: (Bucket, &str),
+        opts: PutOptions,
+    ) -> Result<ObjectMeta>;
 
     /// Deletes an object; deleting a missing object is not an error.
     async fn delete(&self, bucket: Bucket, key: &str) -> Result<()>;
@@ -169,19 +185,50 @@ pub trait Storage: Send + Sync + 'static {
     /// Every object whose key starts with `prefix`, in key order.
     async fn list(&self, bucket: Bucket, prefix: &str) -> Result<Vec<ObjectMeta>>;
 
-    async fn presign_put(&self, bucket: Bucket, key: &str, content_type: Option<&str>, ttl: Duration) -> Result<PresignedUrl>;
+    async fn presign_put(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        content_type: Option<&str>,
+        ttl: Duration,
+    ) -> Result<PresignedUrl>;
 
     /// A GET URL; `download_name` asks the browser to save the file under that name.
-    async fn presign_get(&self, bucket: Bucket, key: &str, download_name: Option<&str>, ttl: Duration) -> Result<PresignedUrl>;
+    async fn presign_get(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        download_name: Option<&str>,
+        ttl: Duration,
+    ) -> Result<PresignedUrl>;
 
     /// Starts a multipart upload and returns its upload id.
-    async fn create_multipart(&self, bucket: Bucket, key: &str, content_type: Option<&str>) -> Result<String>;
+    async fn create_multipart(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        content_type: Option<&str>,
+    ) -> Result<String>;
 
-    async fn presign_part(&self, bucket: Bucket, key: &str, upload_id: &str, part_number: u32, ttl: Duration) -> Result<PresignedUrl>;
+    async fn presign_part(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        ttl: Duration,
+    ) -> Result<PresignedUrl>;
 
-    async fn list_parts(&self, bucket: Bucket, key: &str, upload_id: &str) -> Result<Vec<PartInfo>>;
+    async fn list_parts(&self, bucket: Bucket, key: &str, upload_id: &str)
+    -> Result<Vec<PartInfo>>;
 
-    async fn complete_multipart(&self, bucket: Bucket, key: &str, upload_id: &str, parts: &[CompletedPart]) -> Result<ObjectMeta>;
+    async fn complete_multipart(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+    ) -> Result<ObjectMeta>;
 
     async fn abort_multipart(&self, bucket: Bucket, key: &str, upload_id: &str) -> Result<()>;
 
@@ -209,7 +256,10 @@ pub async fn open(config: &Config) -> anyhow::Result<DynStorage> {
 pub async fn open_for_edge(config: &Config) -> anyhow::Result<DynStorage> {
     Ok(match config.storage.backend {
         StorageBackend::Local => Arc::new(local::LocalStorage::new(config)?),
-        StorageBackend::S3 => Arc::new(s3::S3Storage::new(&config.storage.s3, s3::Access::EdgeReadOnly)?),
+        StorageBackend::S3 => Arc::new(s3::S3Storage::new(
+            &config.storage.s3,
+            s3::Access::EdgeReadOnly,
+        )?),
     })
 }
 

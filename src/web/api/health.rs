@@ -37,9 +37,21 @@ async fn timed<E: std::fmt::Display>(f: impl Future<Output = Result<(), E>>) -> 
     let r = tokio::time::timeout(Duration::from_secs(3), f).await;
     let latency_ms = start.elapsed().as_millis() as u64;
     match r {
-        Ok(Ok(())) => Check { ok: true, latency_ms, error: None },
-        Ok(Err(e)) => Check { ok: false, latency_ms, error: Some(e.to_string()) },
-        Err(_) => Check { ok: false, latency_ms, error: Some("timed out".into()) },
+        Ok(Ok(())) => Check {
+            ok: true,
+            latency_ms,
+            error: None,
+        },
+        Ok(Err(e)) => Check {
+            ok: false,
+            latency_ms,
+            error: Some(e.to_string()),
+        },
+        Err(_) => Check {
+            ok: false,
+            latency_ms,
+            error: Some("timed out".into()),
+        },
     }
 }
 
@@ -55,18 +67,31 @@ async fn gather(state: &AppState, worker: Option<&WorkerStatus>) -> Health {
         status: if ok { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),
         storage_backend: state.storage.backend(),
-        checks: Checks { database, redis, storage, worker },
+        checks: Checks {
+            database,
+            redis,
+            storage,
+            worker,
+        },
     }
 }
 
 /// Liveness: 200 whenever the process serves; the body says how the dependencies are.
-pub async fn health(state: web::Data<AppState>, worker: Option<web::Data<WorkerStatus>>) -> HttpResponse {
+pub async fn health(
+    state: web::Data<AppState>,
+    worker: Option<web::Data<WorkerStatus>>,
+) -> HttpResponse {
     let h = gather(&state, worker.as_ref().map(|w| w.get_ref())).await;
-    HttpResponse::Ok().insert_header(("cache-control", "no-store")).json(h)
+    HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(h)
 }
 
 /// Readiness: 503 while any dependency is down, so the router sends traffic elsewhere.
-pub async fn ready(state: web::Data<AppState>, worker: Option<web::Data<WorkerStatus>>) -> HttpResponse {
+pub async fn ready(
+    state: web::Data<AppState>,
+    worker: Option<web::Data<WorkerStatus>>,
+) -> HttpResponse {
     let h = gather(&state, worker.as_ref().map(|w| w.get_ref())).await;
     let mut resp = if h.status == "ok" {
         HttpResponse::Ok()

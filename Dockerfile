@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# mm: one image for every role (api, edge, worker; the migrate job). Built from source.
+
+FROM rust:1-slim-bookworm AS builder
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /build
+# templates/ and migrations/ are compiled into the binary (askama, embed_migrations!).
+COPY . .
+RUN cargo build --release --locked \
+ && install -m 0755 target/release/mm /usr/local/bin/mm
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg libpq5 ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 mm \
+ && useradd --system --uid 10001 --gid mm --home-dir /app --shell /usr/sbin/nologin mm \
+ && mkdir -p /app/data \
+ && chown mm:mm /app/data
+COPY --from=builder /usr/local/bin/mm /usr/local/bin/mm
+COPY static/ /app/static/
+WORKDIR /app
+USER mm:mm
+ENV PORT=8080 \
+    MM_DATA_DIR=/app/data
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/mm"]
+CMD ["serve"]

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Installs what mm needs to build, run and test on Debian 12, and nothing that is already there.
+# Idempotent: every step checks first, so a second run is quick and needs no network.
+# Reaches only the package registries: Debian apt, PyPI, npm (crates come through cargo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(libpq-dev postgresql redis-server ffmpeg chromium chromium-driver nginx-light wrk
+  pkg-config fonts-liberation)
+MOTO_VENV=/opt/mm-tools/moto
+
+step() { printf 'deps: %s\n' "$*"; }
+die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "must run as root to install: $*"
+  fi
+}
+
+installed() { dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | grep -q '^ii'; }
+
+APT_LOG="${TMPDIR:-/tmp}/mm-deps-apt.log"
+apt_updated=0
+# apt's own output goes to $APT_LOG, shown only on failure. The lock timeout waits for another apt
+# run instead of failing on the dpkg lock.
+apt_get() {
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 "$@" >>"$APT_LOG" 2>&1 || {
+    tail -n 30 "$APT_LOG" >&2
+    die "apt-get $1 failed (log: $APT_LOG)"
+  }
+}
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    apt_get update
+    apt_updated=1
+  fi
+  apt_get install -y --no-install-recommends "$@"
+}
+
+# 1. Debian packages.
+missing=()
+for p in "${APT_PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
+if [ "${#missing[@]}" -eq 0 ]; then
+  step "apt: all ${#APT_PACKAGES[@]} packages present"
+else
+  step "apt: installing ${missing[*]}"
+  apt_install "${missing[@]}"
+fi
+
+# 2. moto_server (S3-compatible server the storage tests start on loopback), in its own venv so it
+#    never touches the system Python.
+if command -v moto_server >/dev/null 2>&1; then
+  step "moto_server: present ($(command -v moto_server))"
+else
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    step "moto_server: installing python3-venv"
+    apt_install python3 python3-venv
+  fi
+  step "moto_server: installing moto[server] from PyPI into $MOTO_VENV"
+  as_root python3 -m venv "$MOTO_VENV"
+  as_root "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]'
+  as_root ln -sf "$MOTO_VENV/bin/moto_server" /usr/local/bin/moto_server
+  command -v moto_server >/dev/null 2>&1 || die "moto_server is still not on PATH"
+fi
+
+# 3. npm packages (hls.js for the player, playwright-core for browser tests), pinned by the lockfile.
+#    Chromium is Debian's; playwright must never download a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ -f package.json ] && [ -f package-lock.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    step "npm: installing nodejs and npm"
+    apt_install nodejs npm
+  fi
+  stamp=node_modules/.mm-lock-sha256
+  want="$(sha256sum package.json package-lock.json | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    step "npm: node_modules matches package-lock.json"
+  else
+    step "npm: npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+    printf '%s\n' "$want" >"$stamp"
+  fi
+else
+  step "npm: no package.json/package-lock.json, skipped"
+fi
+
+# 4. Tools that come with the machine and cannot be installed from here.
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install the Rust toolchain (rustup)"
+step "cargo: present ($(command -v cargo))"
+if command -v cargo-nextest >/dev/null 2>&1; then
+  step "cargo-nextest: present"
+else
+  step "cargo-nextest: absent, make test falls back to cargo test"
+fi
+step "done"

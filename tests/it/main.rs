@@ -1,0 +1,7 @@
+//! Integration tests: one test binary (one link) with a module per area. Each test starts mm
+//! on port 0 against a fresh PostgreSQL database, its own Redis key prefix and a temp data dir.
+
+mod harness;
+
+mod config_cli;
+mod foundation;
