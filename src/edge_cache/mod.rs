@@ -1,0 +1,331 @@
+//! The edge's disk cache in front of S3: a bounded LRU of whole objects on local disk, filled
+//! atomically (temp file, then rename), with concurrent misses of one object sharing a single
+//! origin fetch, and an index rebuilt from the directory when the edge restarts.
+
+mod entry;
+mod index;
+mod metrics;
+
+pub use entry::{CachedObject, Meta};
+pub use metrics::CacheMetrics;
+
+use crate::storage::{Bucket, ByteStream, DynStorage, StorageError};
+use entry::{hash_key, object_path, read_header};
+use futures_util::StreamExt;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
+use index::{Hash, Index};
+use prometheus::HistogramVec;
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::io::AsyncWriteExt;
+
+/// How often a hit rewrites a file's mtime, the recency a restart reads back.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+/// Objects above this size stream from the origin instead of being cached whole.
+const MAX_OBJECT_CAP: u64 = 512 << 20;
+
+/// Why an object could not be had from the origin; cloned to every coalesced waiter.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FillError {
+    #[error("object not found")]
+    NotFound,
+    #[error("invalid object key")]
+    BadKey,
+    #[error("the origin did not answer in time")]
+    Timeout,
+    #[error("the origin failed: {0}")]
+    Origin(String),
+}
+
+impl From<StorageError> for FillError {
+    fn from(e: StorageError) -> Self {
+        if e.is_not_found() {
+            FillError::NotFound
+        } else if matches!(e, StorageError::InvalidKey(_)) {
+            FillError::BadKey
+        } else {
+            FillError::Origin(e.to_string())
+        }
+    }
+}
+
+/// What the cache has for a key.
+#[derive(Debug)]
+pub enum Lookup {
+    Hit(CachedObject),
+    /// Larger than the cache takes: serve it straight from the origin.
+    TooLarge,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Filled {
+    Cached,
+    TooLarge,
+}
+
+type Fill = Shared<BoxFuture<'static, Result<Filled, FillError>>>;
+
+#[derive(Clone)]
+pub struct DiskCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    objects: PathBuf,
+    tmp: PathBuf,
+    max_bytes: u64,
+    max_object: u64,
+    storage: DynStorage,
+    timeout: Duration,
+    index: Mutex<Index>,
+    inflight: Mutex<HashMap<Hash, Fill>>,
+    metrics: CacheMetrics,
+    origin_seconds: HistogramVec,
+}
+
+impl DiskCache {
+    /// Opens (or creates) the cache under `dir`, drops unfinished temp files, rebuilds the
+    /// index from what is on disk and evicts down to `max_bytes`.
+    pub fn open(
+        dir: &Path,
+        max_bytes: u64,
+        storage: DynStorage,
+        timeout: Duration,
+        metrics: CacheMetrics,
+        origin_seconds: HistogramVec,
+    ) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let root = dir.join("v1");
+        let (objects, tmp) = (root.join("objects"), root.join("tmp"));
+        for d in [&objects, &tmp] {
+            std::fs::create_dir_all(d)
+                .with_context(|| format!("creating {} (MM_EDGE_CACHE_DIR)", d.display()))?;
+        }
+        for f in std::fs::read_dir(&tmp)?.flatten() {
+            let _ = std::fs::remove_file(f.path());
+        }
+        let index = Index::rebuild(&objects)
+            .with_context(|| format!("reading the edge cache in {}", root.display()))?;
+        let inner = Arc::new(Inner {
+            objects,
+            tmp,
+            max_bytes,
+            max_object: (max_bytes / 8).clamp(1, MAX_OBJECT_CAP),
+            storage,
+            timeout,
+            index: Mutex::new(index),
+            inflight: Mutex::default(),
+            metrics,
+            origin_seconds,
+        });
+        inner.evict(None);
+        let (objects, bytes) = {
+            let index = inner.lock();
+            (index.len(), index.bytes)
+        };
+        tracing::info!(dir = %root.display(), objects, bytes, "edge cache opened");
+        Ok(Self { inner })
+    }
+
+    /// The cached copy of `key`, fetched from the origin first on a miss. Concurrent misses of
+    /// one key wait for the same fetch.
+    pub async fn get(&self, key: &str) -> Result<Lookup, FillError> {
+        let h = hash_key(key);
+        if let Some(obj) = self.inner.hit(&h, key) {
+            self.inner.metrics.hit();
+            return Ok(Lookup::Hit(obj));
+        }
+        self.inner.metrics.miss();
+        // An object evicted between its fill and our open is fetched once more.
+        for _ in 0..2 {
+            match self.fill(h, key).await? {
+                Filled::TooLarge => return Ok(Lookup::TooLarge),
+                Filled::Cached => {
+                    if let Some(obj) = self.inner.hit(&h, key) {
+                        return Ok(Lookup::Hit(obj));
+                    }
+                }
+            }
+        }
+        Err(FillError::Origin(
+            "the cache could not keep the object".into(),
+        ))
+    }
+
+    fn fill(&self, h: Hash, key: &str) -> Fill {
+        let mut inflight = self
+            .inner
+            .inflight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(f) = inflight.get(&h) {
+            return f.clone();
+        }
+        // The fetch runs in its own task: a client that goes away does not cancel the fill
+        // the other waiters (and the next viewers) need.
+        let inner = self.inner.clone();
+        let key = key.to_string();
+        let task = tokio::spawn(async move {
+            let r = inner.fill_object(&h, &key).await;
+            inner
+                .inflight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&h);
+            r
+        });
+        let fill = async move {
+            task.await
+                .unwrap_or_else(|e| Err(FillError::Origin(format!("cache fill failed: {e}"))))
+        }
+        .boxed()
+        .shared();
+        inflight.insert(h, fill.clone());
+        fill
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn hit(&self, h: &Hash, key: &str) -> Option<CachedObject> {
+        let (known, touch) = {
+            let mut index = self.lock();
+            let e = index.touch(h)?;
+            let touch = e.touched.elapsed() >= TOUCH_EVERY;
+            if touch {
+                e.touched = Instant::now();
+            }
+            (e.meta.clone(), touch)
+        };
+        let path = object_path(&self.objects, h);
+        let file = File::open(&path).ok().or_else(|| {
+            self.forget(h, false);
+            None
+        })?;
+        let (meta, data_offset) = match known {
+            Some(m) => m,
+            None => match read_header(&file, key) {
+                Ok((meta, off)) => {
+                    let m = (Arc::new(meta), off);
+                    if let Some(e) = self.lock().touch(h) {
+                        e.meta = Some(m.clone());
+                    }
+                    m
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, path = %path.display(), "dropping a bad cache file");
+                    self.forget(h, true);
+                    return None;
+                }
+            },
+        };
+        if touch {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        Some(CachedObject {
+            file,
+            data_offset,
+            meta,
+        })
+    }
+
+    fn forget(&self, h: &Hash, delete: bool) {
+        self.lock().remove(h);
+        if delete {
+            let _ = std::fs::remove_file(object_path(&self.objects, h));
+        }
+        self.metrics.gauges(&self.lock());
+    }
+
+    fn evict(&self, keep: Option<&Hash>) {
+        let victims = self.lock().evict_to(self.max_bytes, keep);
+        for h in &victims {
+            let _ = std::fs::remove_file(object_path(&self.objects, h));
+        }
+        self.metrics.evictions.inc_by(victims.len() as u64);
+        self.metrics.gauges(&self.lock());
+    }
+
+    async fn fill_object(&self, h: &Hash, key: &str) -> Result<Filled, FillError> {
+        self.metrics.origin_fetches.inc();
+        let start = Instant::now();
+        let got = tokio::time::timeout(self.timeout, self.storage.get(Bucket::Previews, key, None))
+            .await
+            .map_err(|_| FillError::Timeout)??;
+        self.origin_seconds
+            .with_label_values(&["get"])
+            .observe(start.elapsed().as_secs_f64());
+        if got.meta.size > self.max_object {
+            return Ok(Filled::TooLarge);
+        }
+        let meta = Meta {
+            key: key.to_string(),
+            size: got.meta.size,
+            etag: got.meta.etag.clone(),
+            last_modified: got.meta.last_modified.unix_timestamp(),
+        };
+        let header = meta.header();
+        let tmp = self.tmp.join(uuid::Uuid::new_v4().simple().to_string());
+        let dest = object_path(&self.objects, h);
+        let written = self.write(&tmp, &dest, &header, &meta, got.body).await;
+        if let Err(e) = written {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+        let file_len = header.len() as u64 + meta.size;
+        self.lock()
+            .insert(*h, file_len, Some((Arc::new(meta), header.len() as u64)));
+        self.evict(Some(h));
+        self.metrics
+            .fill_seconds
+            .observe(start.elapsed().as_secs_f64());
+        Ok(Filled::Cached)
+    }
+
+    /// Streams the body into `tmp` behind its header, checks the length, then renames it into
+    /// place: readers see no file or a whole one.
+    async fn write(
+        &self,
+        tmp: &Path,
+        dest: &Path,
+        header: &[u8],
+        meta: &Meta,
+        mut body: ByteStream,
+    ) -> Result<(), FillError> {
+        let io = |e: std::io::Error| FillError::Origin(format!("writing the cache: {e}"));
+        let file = tokio::fs::File::create(tmp).await.map_err(io)?;
+        let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
+        out.write_all(header).await.map_err(io)?;
+        let mut got = 0u64;
+        loop {
+            let chunk = match tokio::time::timeout(self.timeout, body.next()).await {
+                Err(_) => return Err(FillError::Timeout),
+                Ok(None) => break,
+                Ok(Some(c)) => c.map_err(|e| FillError::Origin(e.to_string()))?,
+            };
+            got += chunk.len() as u64;
+            if got > meta.size {
+                break;
+            }
+            out.write_all(&chunk).await.map_err(io)?;
+        }
+        if got != meta.size {
+            return Err(FillError::Origin(format!(
+                "the origin sent {got} bytes of {}",
+                meta.size
+            )));
+        }
+        out.flush().await.map_err(io)?;
+        drop(out);
+        if let Some(dir) = dest.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(io)?;
+        }
+        tokio::fs::rename(tmp, dest).await.map_err(io)
+    }
+}

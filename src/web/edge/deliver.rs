@@ -1,0 +1,257 @@
+//! Delivery of an authorized object: from a local file (local storage), from the disk cache
+//! (S3), or streamed from S3 with the Range passed through (cache off, or object too large).
+
+use super::EdgeState;
+use super::body;
+use super::respond::{self, Ranged, Validators};
+use crate::edge_cache::{FillError, Lookup};
+use crate::error::AppError;
+use crate::storage::{Bucket, ObjectMeta, StorageError};
+use actix_web::http::header;
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+use std::fs::File;
+use std::time::{Instant, UNIX_EPOCH};
+
+impl EdgeState {
+    pub(super) async fn deliver(
+        &self,
+        req: &HttpRequest,
+        key: &str,
+    ) -> Result<HttpResponse, AppError> {
+        if let Some(path) = self.storage.local_path(Bucket::Previews, key) {
+            let (file, size, v) = open_local(&path)?;
+            let v = Validators {
+                etag: &v.0,
+                last_modified: v.1,
+            };
+            return Ok(self.file_response(req, key, file, 0, size, &v));
+        }
+        let Some(cache) = &self.cache else {
+            return self.passthrough(req, key).await;
+        };
+        match cache.get(key).await {
+            Ok(Lookup::Hit(obj)) => {
+                let v = Validators {
+                    etag: &obj.meta.etag,
+                    last_modified: obj.meta.last_modified,
+                };
+                Ok(self.file_response(req, key, obj.file, obj.data_offset, obj.meta.size, &v))
+            }
+            Ok(Lookup::TooLarge) => self.passthrough(req, key).await,
+            Err(FillError::NotFound) => Err(not_found()),
+            Err(FillError::BadKey) => Err(AppError::bad_request(
+                "bad-path",
+                "The object path is not a valid storage key.",
+            )),
+            Err(FillError::Timeout) => Err(AppError::Origin {
+                timed_out: true,
+                detail: "cache fill".into(),
+            }),
+            Err(FillError::Origin(detail)) => Err(AppError::Origin {
+                timed_out: false,
+                detail,
+            }),
+        }
+    }
+
+    /// Answers from a file holding the object's bytes at `base..base + size`.
+    fn file_response(
+        &self,
+        req: &HttpRequest,
+        key: &str,
+        file: File,
+        base: u64,
+        size: u64,
+        v: &Validators<'_>,
+    ) -> HttpResponse {
+        let mut res = object_head(key, v);
+        if v.not_modified(req) {
+            return res.status(StatusCode::NOT_MODIFIED).finish();
+        }
+        let (start, len) = match respond::requested(req, v) {
+            Ranged::Whole => (0, size),
+            Ranged::One(r) => match r.resolve(size) {
+                Some(r) => {
+                    res.status(StatusCode::PARTIAL_CONTENT);
+                    res.insert_header((header::CONTENT_RANGE, respond::content_range(r, size)));
+                    (r.start, r.len())
+                }
+                None => return unsatisfiable(size),
+            },
+        };
+        if req.method() == Method::HEAD {
+            return res.body(body::empty(len));
+        }
+        let sent = self.edge_metrics.bytes_sent.clone();
+        res.body(body::file(file, base + start, len, sent))
+    }
+
+    /// Streams from S3: HEAD (and conditional GETs) ask for the metadata first; a GET passes
+    /// its single range on to S3.
+    async fn passthrough(&self, req: &HttpRequest, key: &str) -> Result<HttpResponse, AppError> {
+        let conditional = [
+            header::IF_NONE_MATCH,
+            header::IF_MODIFIED_SINCE,
+            header::IF_RANGE,
+        ]
+        .iter()
+        .any(|h| req.headers().contains_key(h));
+        let is_head = req.method() == Method::HEAD;
+        let range = if conditional || is_head {
+            let meta = self
+                .origin("head", self.storage.head(Bucket::Previews, key))
+                .await?;
+            let v = validators(&meta);
+            let mut res = object_head(key, &v);
+            if v.not_modified(req) {
+                return Ok(res.status(StatusCode::NOT_MODIFIED).finish());
+            }
+            if is_head {
+                return Ok(res.body(body::empty(meta.size)));
+            }
+            respond::requested(req, &v)
+        } else {
+            req.headers()
+                .get(header::RANGE)
+                .and_then(|h| h.to_str().ok())
+                .and_then(respond::parse_range)
+                .map_or(Ranged::Whole, Ranged::One)
+        };
+        let range = match range {
+            Ranged::Whole => None,
+            Ranged::One(r) => Some(r),
+        };
+        let got = match self
+            .origin("get", self.storage.get(Bucket::Previews, key, range))
+            .await
+        {
+            Err(OriginError::Storage(StorageError::RangeNotSatisfiable { size })) => {
+                return Ok(unsatisfiable(size));
+            }
+            other => other?,
+        };
+        let mut res = object_head(key, &validators(&got.meta));
+        let len = match got.range {
+            Some(r) => {
+                res.status(StatusCode::PARTIAL_CONTENT);
+                res.insert_header((
+                    header::CONTENT_RANGE,
+                    respond::content_range(r, got.meta.size),
+                ));
+                r.len()
+            }
+            None => got.meta.size,
+        };
+        let sent = self.edge_metrics.bytes_sent.clone();
+        Ok(res.body(body::origin(got.body, len, self.origin_timeout, sent)))
+    }
+
+    /// Runs one origin call under the origin timeout, timing it.
+    async fn origin<T>(
+        &self,
+        op: &str,
+        call: impl Future<Output = Result<T, StorageError>>,
+    ) -> Result<T, OriginError> {
+        let start = Instant::now();
+        let r = tokio::time::timeout(self.origin_timeout, call).await;
+        self.edge_metrics
+            .origin_seconds
+            .with_label_values(&[op])
+            .observe(start.elapsed().as_secs_f64());
+        match r {
+            Err(_) => Err(OriginError::Timeout),
+            Ok(r) => r.map_err(OriginError::Storage),
+        }
+    }
+}
+
+enum OriginError {
+    Timeout,
+    Storage(StorageError),
+}
+
+impl From<OriginError> for AppError {
+    fn from(e: OriginError) -> Self {
+        match e {
+            OriginError::Timeout => AppError::Origin {
+                timed_out: true,
+                detail: "no answer within MM_EDGE_ORIGIN_TIMEOUT".into(),
+            },
+            OriginError::Storage(e) if e.is_not_found() => not_found(),
+            OriginError::Storage(StorageError::InvalidKey(_)) => {
+                AppError::bad_request("bad-path", "The object path is not a valid storage key.")
+            }
+            OriginError::Storage(e) => AppError::Origin {
+                timed_out: false,
+                detail: e.to_string(),
+            },
+        }
+    }
+}
+
+fn validators(meta: &ObjectMeta) -> Validators<'_> {
+    Validators {
+        etag: &meta.etag,
+        last_modified: meta.last_modified.unix_timestamp(),
+    }
+}
+
+/// Status 200 with the headers every object answer carries.
+fn object_head(key: &str, v: &Validators<'_>) -> HttpResponseBuilder {
+    let (content_type, cache_control) = respond::kind(key);
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::ETAG, v.etag))
+        .insert_header((header::LAST_MODIFIED, v.http_date()))
+        .insert_header((header::ACCEPT_RANGES, "bytes"));
+    res
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("No such object.")
+}
+
+fn unsatisfiable(size: u64) -> HttpResponse {
+    let mut res = AppError::client(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "range-not-satisfiable",
+        "The requested range lies outside the object.",
+    )
+    .error_response();
+    if let Ok(v) = format!("bytes */{size}").parse() {
+        res.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
+    res
+}
+
+/// Opens a local object file: its size, ETag (size and mtime) and mtime in seconds. A path
+/// that is missing, a directory, or runs through a file is 404.
+fn open_local(path: &std::path::Path) -> Result<(File, u64, (String, i64)), AppError> {
+    use std::io::ErrorKind as K;
+    let gone = |e: &std::io::Error| {
+        matches!(e.kind(), K::NotFound | K::NotADirectory | K::IsADirectory)
+            || e.raw_os_error() == Some(36) // ENAMETOOLONG
+    };
+    let file = File::open(path).map_err(|e| {
+        if gone(&e) {
+            not_found()
+        } else {
+            AppError::Storage(StorageError::Unavailable(e.to_string()))
+        }
+    })?;
+    let md = file
+        .metadata()
+        .map_err(|e| AppError::Storage(StorageError::Unavailable(e.to_string())))?;
+    if !md.is_file() {
+        return Err(not_found());
+    }
+    let mtime = md
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    let etag = format!("\"{:x}-{:x}\"", md.len(), mtime.as_nanos());
+    Ok((file, md.len(), (etag, mtime.as_secs() as i64)))
+}
