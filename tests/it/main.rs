@@ -3,5 +3,6 @@
 
 mod harness;
 
+mod app_spec;
 mod config_cli;
 mod foundation;
