@@ -5,4 +5,5 @@ mod harness;
 
 mod app_spec;
 mod config_cli;
+mod db_pool;
 mod foundation;
