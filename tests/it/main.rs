@@ -3,5 +3,7 @@
 
 mod harness;
 
+mod app_spec;
 mod config_cli;
+mod db_pool;
 mod foundation;
