@@ -3,8 +3,10 @@
 
 mod legacy;
 mod token;
+mod url;
 
 pub use token::MAX_TOKEN_CHARS;
+pub use url::{DEFAULT_PLAYLIST, SignedUrl};
 
 use crate::config::EdgeKey;
 use ring::hmac;

@@ -131,3 +131,35 @@ fn the_original_scheme_matches_a_known_vector() {
         );
     }
 }
+
+#[test]
+fn playback_urls_grant_the_playlist_directory() {
+    let s = signer(K1);
+    let u = s
+        .playback_url("https://edge.example.com/", "previews/a/v1", None, 5_000)
+        .unwrap();
+    assert_eq!(u.prefix, "previews/a/v1/");
+    let token = s.sign("previews/a/v1/", 5_000).unwrap();
+    assert_eq!(
+        u.url,
+        format!("https://edge.example.com/s/{token}/previews/a/v1/index.m3u8")
+    );
+    let u = s
+        .playback_url("http://h:1/edge", "previews/a/v1/720p/index.m3u8", None, 5_000)
+        .unwrap();
+    assert_eq!(u.prefix, "previews/a/v1/720p/");
+    assert!(u.url.starts_with("http://h:1/edge/s/"), "{}", u.url);
+    assert!(u.url.ends_with("/previews/a/v1/720p/index.m3u8"), "{}", u.url);
+    let spaced = s
+        .playback_url("http://h", "previews/a/my clip.mov/", Some("master.m3u8"), 1)
+        .unwrap();
+    assert!(spaced.url.ends_with("/previews/a/my%20clip.mov/master.m3u8"), "{}", spaced.url);
+    for (target, playlist) in [
+        ("masters/a/", None),
+        ("previews/../masters/a/", None),
+        ("previews/a/", Some("../x.m3u8")),
+        ("previews/a/", Some("x.mp4")),
+    ] {
+        assert!(s.playback_url("http://h", target, playlist, 1).is_err(), "{target}");
+    }
+}

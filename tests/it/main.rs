@@ -6,4 +6,5 @@ mod harness;
 mod app_spec;
 mod config_cli;
 mod db_pool;
+mod edge;
 mod foundation;

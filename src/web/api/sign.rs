@@ -1,0 +1,93 @@
+//! `POST /api/sign-preview`: a signed, expiring edge URL for a preview, scoped to its directory.
+
+use crate::config::SIGN_DEFAULT_SECS;
+use crate::error::AppError;
+use crate::signing::{self, SignError, Signer};
+use crate::state::AppState;
+use crate::web::ApiResult;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+pub struct SignBody {
+    /// The asset whose current preview to sign (`assetId` in the old contract).
+    #[serde(default, alias = "assetId")]
+    pub asset_id: Option<String>,
+    /// A directory under `previews/`, or a playlist in one.
+    #[serde(default)]
+    pub preview_prefix: Option<String>,
+    /// The playlist in that directory (old contract); `index.m3u8` by default.
+    #[serde(default)]
+    pub playlist: Option<String>,
+    /// Lifetime in seconds (`expSec` in the old contract); 1 h by default.
+    #[serde(default, alias = "expSec")]
+    pub exp_sec: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Signed {
+    url: String,
+    exp: u64,
+    edge: bool,
+}
+
+pub async fn sign_preview(
+    state: web::Data<AppState>,
+    body: web::Json<SignBody>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let max = state.config.edge.sign_max_secs;
+    let ttl = body.exp_sec.unwrap_or(SIGN_DEFAULT_SECS);
+    if ttl == 0 || ttl > max {
+        return Err(AppError::bad_request(
+            "invalid-expiry",
+            format!("exp_sec must be between 1 and {max} seconds (MM_SIGN_MAX_SECONDS)."),
+        ));
+    }
+    let target = match (&body.asset_id, &body.preview_prefix) {
+        (None, Some(prefix)) => prefix.clone(),
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad_request(
+                "ambiguous-target",
+                "Send asset_id or preview_prefix, not both.",
+            ));
+        }
+        (Some(id), None) => preview_of_asset(&state, id).await?,
+        (None, None) => {
+            return Err(AppError::bad_request(
+                "missing-target",
+                "Send asset_id or preview_prefix.",
+            ));
+        }
+    };
+    let signer = Signer::new(&state.config.edge_keys);
+    let exp = signing::now() + ttl;
+    let signed = signer
+        .playback_url(
+            &state.config.edge_public_base,
+            &target,
+            body.playlist.as_deref(),
+            exp,
+        )
+        .map_err(|e| match e {
+            SignError::InvalidPrefix(why) => {
+                AppError::bad_request("invalid-prefix", format!("Cannot sign that: {why}."))
+            }
+            SignError::NoKey => AppError::Internal(anyhow::anyhow!(e)),
+        })?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(Signed {
+            url: signed.url,
+            exp: signed.exp,
+            edge: true,
+        }))
+}
+
+/// The preview directory of an asset's current version.
+async fn preview_of_asset(_state: &AppState, _id: &str) -> Result<String, AppError> {
+    Err(AppError::bad_request(
+        "asset-lookup-unavailable",
+        "Signing by asset_id needs the asset library; send preview_prefix.",
+    ))
+}
