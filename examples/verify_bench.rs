@@ -30,10 +30,14 @@ fn main() -> anyhow::Result<()> {
     );
     let config = Config::from_env(&Env::from_pairs([
         ("MM_EDGE_KEYS", keys),
-        ("EDGE_SIGNING_KEY", "an-old-deployment-secret-of-32+chars!!".into()),
+        (
+            "EDGE_SIGNING_KEY",
+            "an-old-deployment-secret-of-32+chars!!".into(),
+        ),
     ]));
     let signer = Signer::new(&config.edge_keys);
-    let prefix = "previews/0192f0c4-5b6e-7c3d-9a1b-2c3d4e5f6a7b/0192f0c4-6c7d-7e8f-9a0b-1c2d3e4f5a6b/";
+    let prefix =
+        "previews/0192f0c4-5b6e-7c3d-9a1b-2c3d4e5f6a7b/0192f0c4-6c7d-7e8f-9a0b-1c2d3e4f5a6b/";
     let now = signing::now();
     let token = signer.sign(prefix, now + 3600)?;
     let object = format!("{prefix}720p/seg_00042.m4s");
@@ -45,7 +49,11 @@ fn main() -> anyhow::Result<()> {
     assert!(signer.verify(&token, now).is_ok());
     assert!(signer.verify_legacy(&object, exp, sig, now).is_ok());
 
-    println!("token: {} characters, prefix {} bytes", token.len(), prefix.len());
+    println!(
+        "token: {} characters, prefix {} bytes",
+        token.len(),
+        prefix.len()
+    );
     per_op("verify token", || {
         black_box(signer.verify(black_box(&token), now)).ok();
     });

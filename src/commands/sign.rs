@@ -5,7 +5,9 @@ use crate::signing::{self, Signer};
 use anyhow::{Context, bail};
 
 pub fn run(config: &Config, prefix: &str, ttl: &str) -> anyhow::Result<()> {
-    let ttl = parse_duration_secs(ttl).map_err(anyhow::Error::msg).context("--ttl")?;
+    let ttl = parse_duration_secs(ttl)
+        .map_err(anyhow::Error::msg)
+        .context("--ttl")?;
     let max = config.edge.sign_max_secs;
     if ttl == 0 || ttl > max {
         bail!("--ttl must be between 1s and {max}s (MM_SIGN_MAX_SECONDS)");

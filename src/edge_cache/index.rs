@@ -18,6 +18,8 @@ pub struct Entry {
     /// When the file's mtime was last set, so recency survives a restart without a syscall
     /// on every hit.
     pub touched: Instant,
+    /// When this run fetched it from the origin; `None` for entries found on disk at start.
+    pub filled: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -44,7 +46,8 @@ impl Index {
         Some(e)
     }
 
-    pub fn insert(&mut self, h: Hash, file_len: u64, meta: Option<(Arc<Meta>, u64)>) {
+    /// Adds (or replaces) an entry; `fresh` tells whether it was just fetched from the origin.
+    pub fn insert(&mut self, h: Hash, file_len: u64, meta: Option<(Arc<Meta>, u64)>, fresh: bool) {
         self.remove(&h);
         let tick = self.next_tick;
         self.next_tick += 1;
@@ -57,6 +60,7 @@ impl Index {
                 tick,
                 meta,
                 touched: Instant::now(),
+                filled: fresh.then(Instant::now),
             },
         );
     }
@@ -112,7 +116,7 @@ impl Index {
         found.sort();
         let mut index = Index::default();
         for (_, h, len) in found {
-            index.insert(h, len, None);
+            index.insert(h, len, None, false);
         }
         Ok(index)
     }

@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use index::{Hash, Index};
 use prometheus::HistogramVec;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -26,6 +26,9 @@ use tokio::io::AsyncWriteExt;
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 /// Objects above this size stream from the origin instead of being cached whole.
 const MAX_OBJECT_CAP: u64 = 512 << 20;
+/// How many too-large keys are remembered (so they skip the fill attempt) before the list is
+/// forgotten and learnt again.
+const MAX_LARGE_KEYS: usize = 10_000;
 
 /// Why an object could not be had from the origin; cloned to every coalesced waiter.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +41,9 @@ pub enum FillError {
     Timeout,
     #[error("the origin failed: {0}")]
     Origin(String),
+    /// The cache's own disk failed (full, read-only): serve from the origin instead.
+    #[error("the cache disk failed: {0}")]
+    Disk(String),
 }
 
 impl From<StorageError> for FillError {
@@ -82,6 +88,8 @@ struct Inner {
     timeout: Duration,
     index: Mutex<Index>,
     inflight: Mutex<HashMap<Hash, Fill>>,
+    /// Keys known to be above `max_object`.
+    large: Mutex<HashSet<Hash>>,
     metrics: CacheMetrics,
     origin_seconds: HistogramVec,
 }
@@ -113,11 +121,12 @@ impl DiskCache {
             objects,
             tmp,
             max_bytes,
-            max_object: (max_bytes / 8).clamp(1, MAX_OBJECT_CAP),
+            max_object: (max_bytes / 4).clamp(1, MAX_OBJECT_CAP),
             storage,
             timeout,
             index: Mutex::new(index),
             inflight: Mutex::default(),
+            large: Mutex::default(),
             metrics,
             origin_seconds,
         });
@@ -131,10 +140,14 @@ impl DiskCache {
     }
 
     /// The cached copy of `key`, fetched from the origin first on a miss. Concurrent misses of
-    /// one key wait for the same fetch.
-    pub async fn get(&self, key: &str) -> Result<Lookup, FillError> {
+    /// one key wait for the same fetch. With `fresh_for`, a copy older than that (or found on
+    /// disk at start) is fetched again: for objects that are rewritten, such as playlists.
+    pub async fn get(&self, key: &str, fresh_for: Option<Duration>) -> Result<Lookup, FillError> {
         let h = hash_key(key);
-        if let Some(obj) = self.inner.hit(&h, key) {
+        if self.inner.is_large(&h) {
+            return Ok(Lookup::TooLarge);
+        }
+        if let Some(obj) = self.inner.hit(&h, key, fresh_for) {
             self.inner.metrics.hit();
             return Ok(Lookup::Hit(obj));
         }
@@ -144,13 +157,13 @@ impl DiskCache {
             match self.fill(h, key).await? {
                 Filled::TooLarge => return Ok(Lookup::TooLarge),
                 Filled::Cached => {
-                    if let Some(obj) = self.inner.hit(&h, key) {
+                    if let Some(obj) = self.inner.hit(&h, key, None) {
                         return Ok(Lookup::Hit(obj));
                     }
                 }
             }
         }
-        Err(FillError::Origin(
+        Err(FillError::Disk(
             "the cache could not keep the object".into(),
         ))
     }
@@ -193,10 +206,22 @@ impl Inner {
         self.index.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn hit(&self, h: &Hash, key: &str) -> Option<CachedObject> {
+    fn is_large(&self, h: &Hash) -> bool {
+        self.large
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(h)
+    }
+
+    fn hit(&self, h: &Hash, key: &str, fresh_for: Option<Duration>) -> Option<CachedObject> {
         let (known, touch) = {
             let mut index = self.lock();
             let e = index.touch(h)?;
+            if let Some(max) = fresh_for
+                && e.filled.is_none_or(|t| t.elapsed() > max)
+            {
+                return None;
+            }
             let touch = e.touched.elapsed() >= TOUCH_EVERY;
             if touch {
                 e.touched = Instant::now();
@@ -262,6 +287,11 @@ impl Inner {
             .with_label_values(&["get"])
             .observe(start.elapsed().as_secs_f64());
         if got.meta.size > self.max_object {
+            let mut large = self.large.lock().unwrap_or_else(|p| p.into_inner());
+            if large.len() >= MAX_LARGE_KEYS {
+                large.clear();
+            }
+            large.insert(*h);
             return Ok(Filled::TooLarge);
         }
         let meta = Meta {
@@ -279,8 +309,12 @@ impl Inner {
             return Err(e);
         }
         let file_len = header.len() as u64 + meta.size;
-        self.lock()
-            .insert(*h, file_len, Some((Arc::new(meta), header.len() as u64)));
+        self.lock().insert(
+            *h,
+            file_len,
+            Some((Arc::new(meta), header.len() as u64)),
+            true,
+        );
         self.evict(Some(h));
         self.metrics
             .fill_seconds
@@ -298,7 +332,7 @@ impl Inner {
         meta: &Meta,
         mut body: ByteStream,
     ) -> Result<(), FillError> {
-        let io = |e: std::io::Error| FillError::Origin(format!("writing the cache: {e}"));
+        let io = |e: std::io::Error| FillError::Disk(e.to_string());
         let file = tokio::fs::File::create(tmp).await.map_err(io)?;
         let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
         out.write_all(header).await.map_err(io)?;

@@ -145,21 +145,44 @@ fn playback_urls_grant_the_playlist_directory() {
         format!("https://edge.example.com/s/{token}/previews/a/v1/index.m3u8")
     );
     let u = s
-        .playback_url("http://h:1/edge", "previews/a/v1/720p/index.m3u8", None, 5_000)
+        .playback_url(
+            "http://h:1/edge",
+            "previews/a/v1/720p/index.m3u8",
+            None,
+            5_000,
+        )
         .unwrap();
     assert_eq!(u.prefix, "previews/a/v1/720p/");
     assert!(u.url.starts_with("http://h:1/edge/s/"), "{}", u.url);
-    assert!(u.url.ends_with("/previews/a/v1/720p/index.m3u8"), "{}", u.url);
+    assert!(
+        u.url.ends_with("/previews/a/v1/720p/index.m3u8"),
+        "{}",
+        u.url
+    );
     let spaced = s
-        .playback_url("http://h", "previews/a/my clip.mov/", Some("master.m3u8"), 1)
+        .playback_url(
+            "http://h",
+            "previews/a/my clip.mov/",
+            Some("master.m3u8"),
+            1,
+        )
         .unwrap();
-    assert!(spaced.url.ends_with("/previews/a/my%20clip.mov/master.m3u8"), "{}", spaced.url);
+    assert!(
+        spaced
+            .url
+            .ends_with("/previews/a/my%20clip.mov/master.m3u8"),
+        "{}",
+        spaced.url
+    );
     for (target, playlist) in [
         ("masters/a/", None),
         ("previews/../masters/a/", None),
         ("previews/a/", Some("../x.m3u8")),
         ("previews/a/", Some("x.mp4")),
     ] {
-        assert!(s.playback_url("http://h", target, playlist, 1).is_err(), "{target}");
+        assert!(
+            s.playback_url("http://h", target, playlist, 1).is_err(),
+            "{target}"
+        );
     }
 }

@@ -30,7 +30,11 @@ impl EdgeState {
         let Some(cache) = &self.cache else {
             return self.passthrough(req, key).await;
         };
-        match cache.get(key).await {
+        // Playlists and manifests are rewritten on reprocessing: the cache checks back with S3
+        // as often as clients are told to.
+        let fresh_for = (respond::kind(key).1 == respond::SHORT)
+            .then(|| std::time::Duration::from_secs(respond::SHORT_SECS));
+        match cache.get(key, fresh_for).await {
             Ok(Lookup::Hit(obj)) => {
                 let v = Validators {
                     etag: &obj.meta.etag,
@@ -39,6 +43,10 @@ impl EdgeState {
                 Ok(self.file_response(req, key, obj.file, obj.data_offset, obj.meta.size, &v))
             }
             Ok(Lookup::TooLarge) => self.passthrough(req, key).await,
+            Err(FillError::Disk(why)) => {
+                tracing::warn!(error = %why, "edge cache disk failed; serving from the origin");
+                self.passthrough(req, key).await
+            }
             Err(FillError::NotFound) => Err(not_found()),
             Err(FillError::BadKey) => Err(AppError::bad_request(
                 "bad-path",

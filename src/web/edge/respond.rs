@@ -13,6 +13,8 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// at most, while a CDN still absorbs the repeated fetches of every viewer. (They are written
 /// last, so a playlist that exists always points at segments that exist.)
 pub const SHORT: &str = "public, max-age=60";
+/// The max-age of `SHORT`, which the S3 disk cache honours too.
+pub const SHORT_SECS: u64 = 60;
 
 /// Content type and Cache-Control for an object path, by extension.
 pub fn kind(path: &str) -> (&'static str, &'static str) {

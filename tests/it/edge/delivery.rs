@@ -26,14 +26,22 @@ async fn head_ranges_and_validators_on_known_bytes() {
     let storage = storage_of(&app).await;
     let data = known_bytes(10_000);
     put(&storage, SEG, data.clone()).await;
-    put(&storage, "previews/a/v1/index.m3u8", "#EXTM3U\n#EXT-X-VERSION:7\n").await;
+    put(
+        &storage,
+        "previews/a/v1/index.m3u8",
+        "#EXTM3U\n#EXT-X-VERSION:7\n",
+    )
+    .await;
     let path = signed_path(&app, "previews/a/v1/", SEG);
 
     let r = get(&app, &path, &[]).await;
     assert_eq!(r.status(), 200);
     let hd = r.headers().clone();
     assert_eq!(h(&hd, "content-type"), "video/iso.segment");
-    assert_eq!(h(&hd, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        h(&hd, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(h(&hd, "accept-ranges"), "bytes");
     assert_eq!(h(&hd, "content-length"), "10000");
     assert_eq!(h(&hd, "x-content-type-options"), "nosniff");
@@ -64,8 +72,15 @@ async fn head_ranges_and_validators_on_known_bytes() {
             format!("bytes {start}-{end}/10000"),
             "{range}"
         );
-        assert_eq!(h(r.headers(), "content-length"), (end - start + 1).to_string());
-        assert_eq!(r.bytes().await.unwrap().as_ref(), &data[start..=end], "{range}");
+        assert_eq!(
+            h(r.headers(), "content-length"),
+            (end - start + 1).to_string()
+        );
+        assert_eq!(
+            r.bytes().await.unwrap().as_ref(),
+            &data[start..=end],
+            "{range}"
+        );
     }
     for range in ["bytes=10000-", "bytes=20000-30000", "bytes=-0"] {
         let r = get(&app, &path, &[("range", range)]).await;
@@ -78,7 +93,12 @@ async fn head_ranges_and_validators_on_known_bytes() {
     let multi = get(&app, &path, &[("range", "bytes=0-1,5-6")]).await;
     assert_eq!(multi.status(), 200);
     assert_eq!(multi.bytes().await.unwrap().len(), 10_000);
-    let stale = get(&app, &path, &[("range", "bytes=0-1"), ("if-range", "\"old\"")]).await;
+    let stale = get(
+        &app,
+        &path,
+        &[("range", "bytes=0-1"), ("if-range", "\"old\"")],
+    )
+    .await;
     assert_eq!(stale.status(), 200);
     let fresh = get(&app, &path, &[("range", "bytes=0-1"), ("if-range", &etag)]).await;
     assert_eq!(fresh.status(), 206);
@@ -87,22 +107,50 @@ async fn head_ranges_and_validators_on_known_bytes() {
     assert_eq!(r.status(), 304);
     assert_eq!(h(r.headers(), "etag"), etag);
     assert!(r.bytes().await.unwrap().is_empty());
-    let r = get(&app, &path, &[("if-none-match", &format!("\"x\", W/{etag}"))]).await;
+    let r = get(
+        &app,
+        &path,
+        &[("if-none-match", &format!("\"x\", W/{etag}"))],
+    )
+    .await;
     assert_eq!(r.status(), 304, "weak comparison");
-    assert_eq!(get(&app, &path, &[("if-none-match", "\"x\"")]).await.status(), 200);
     assert_eq!(
-        get(&app, &path, &[("if-modified-since", &modified)]).await.status(),
+        get(&app, &path, &[("if-none-match", "\"x\"")])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        get(&app, &path, &[("if-modified-since", &modified)])
+            .await
+            .status(),
         304
     );
     let before = "Mon, 01 Jan 2001 00:00:00 GMT";
-    assert_eq!(get(&app, &path, &[("if-modified-since", before)]).await.status(), 200);
+    assert_eq!(
+        get(&app, &path, &[("if-modified-since", before)])
+            .await
+            .status(),
+        200
+    );
     // If-None-Match wins over If-Modified-Since.
-    let both = [("if-none-match", "\"x\""), ("if-modified-since", modified.as_str())];
+    let both = [
+        ("if-none-match", "\"x\""),
+        ("if-modified-since", modified.as_str()),
+    ];
     assert_eq!(get(&app, &path, &both).await.status(), 200);
 
-    let pl = get(&app, &signed_path(&app, "previews/a/v1/", "previews/a/v1/index.m3u8"), &[]).await;
+    let pl = get(
+        &app,
+        &signed_path(&app, "previews/a/v1/", "previews/a/v1/index.m3u8"),
+        &[],
+    )
+    .await;
     assert_eq!(pl.status(), 200);
-    assert_eq!(h(pl.headers(), "content-type"), "application/vnd.apple.mpegurl");
+    assert_eq!(
+        h(pl.headers(), "content-type"),
+        "application/vnd.apple.mpegurl"
+    );
     assert_eq!(h(pl.headers(), "cache-control"), "public, max-age=60");
 
     for (object, status, code) in [
@@ -151,7 +199,10 @@ async fn refusals_say_why_and_are_counted() {
         let r = raw_get(&app, "GET", &format!("/s/{token}/{SEG}")).await;
         assert_eq!(r.status, status, "{code}");
         assert_eq!(r.json()["code"], code);
-        assert_eq!(r.headers.get("cache-control").map(String::as_str), Some("no-store"));
+        assert_eq!(
+            r.headers.get("cache-control").map(String::as_str),
+            Some("no-store")
+        );
     }
     for reason in ["expired", "out-of-scope", "unknown-key", "malformed"] {
         let n = metric(&app, "mm_edge_verify_failures_total", &[("reason", reason)]).await;
@@ -174,18 +225,31 @@ async fn rotated_keys_old_tokens_keep_working_and_the_new_key_signs() {
                 .edge_keys,
         )
     };
-    let before = signer(&old).sign("previews/a/v1/", mm::signing::now() + 60).unwrap();
+    let before = signer(&old)
+        .sign("previews/a/v1/", mm::signing::now() + 60)
+        .unwrap();
     let r = raw_get(&app, "GET", &format!("/s/{before}/{SEG}")).await;
-    assert_eq!(r.status, 200, "a link signed before the rotation still plays");
+    assert_eq!(
+        r.status, 200,
+        "a link signed before the rotation still plays"
+    );
     // What the edge signs now carries the new key id and verifies with the new key alone.
-    let fresh = signer_of(&app).sign("previews/a/v1/", mm::signing::now() + 60).unwrap();
+    let fresh = signer_of(&app)
+        .sign("previews/a/v1/", mm::signing::now() + 60)
+        .unwrap();
     let g = signer(&new).verify(&fresh, mm::signing::now()).unwrap();
     assert_eq!(g.kid, "k2");
     // Once the old key is dropped, its links stop.
-    let after = TestApp::builder(Role::Edge).env("MM_EDGE_KEYS", new).spawn().await;
+    let after = TestApp::builder(Role::Edge)
+        .env("MM_EDGE_KEYS", new)
+        .spawn()
+        .await;
     put(&storage_of(&after).await, SEG, known_bytes(10)).await;
     let r = raw_get(&after, "GET", &format!("/s/{before}/{SEG}")).await;
-    assert_eq!((r.status, r.json()["code"].as_str()), (403, Some("unknown-key")));
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (403, Some("unknown-key"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -224,11 +288,20 @@ async fn links_in_the_original_form_keep_working() {
         (format!("sig={sig}"), 400, "malformed-token"),
     ] {
         let r = raw_get(&app, "GET", &format!("/s/{path}?{query}")).await;
-        assert_eq!((r.status, r.json()["code"].as_str()), (status, Some(code)), "{query}");
+        assert_eq!(
+            (r.status, r.json()["code"].as_str()),
+            (status, Some(code)),
+            "{query}"
+        );
     }
     // One object only: the signature of the playlist does not open its neighbour.
     put(&storage, "previews/abc/seg.ts", "x").await;
-    let r = raw_get(&app, "GET", &format!("/s/previews/abc/seg.ts?exp={exp}&sig={sig}")).await;
+    let r = raw_get(
+        &app,
+        "GET",
+        &format!("/s/previews/abc/seg.ts?exp={exp}&sig={sig}"),
+    )
+    .await;
     assert_eq!(r.status, 403);
 }
 
@@ -236,7 +309,10 @@ async fn links_in_the_original_form_keep_working() {
 async fn cors_answers_only_allowed_origins() {
     let allowed = "https://app.example.com";
     let app = TestApp::builder(Role::Edge)
-        .env("ALLOWED_ORIGINS", format!("{allowed},https://other.example.com"))
+        .env(
+            "ALLOWED_ORIGINS",
+            format!("{allowed},https://other.example.com"),
+        )
         .spawn()
         .await;
     put(&storage_of(&app).await, SEG, known_bytes(10)).await;
@@ -248,7 +324,11 @@ async fn cors_answers_only_allowed_origins() {
     assert!(h(r.headers(), "access-control-expose-headers").contains("content-range"));
     assert!(h(r.headers(), "vary").contains("Origin"));
     let r = get(&app, &path, &[("origin", "https://evil.example.com")]).await;
-    assert_eq!(r.status(), 200, "the object is still served; the browser withholds it");
+    assert_eq!(
+        r.status(),
+        200,
+        "the object is still served; the browser withholds it"
+    );
     assert!(r.headers().get("access-control-allow-origin").is_none());
 
     let preflight = |origin: &'static str, method: &'static str| {
@@ -267,7 +347,12 @@ async fn cors_answers_only_allowed_origins() {
     assert!(ok.headers().contains_key(header::ACCESS_CONTROL_MAX_AGE));
     let refused = preflight("https://evil.example.com", "GET").await.unwrap();
     assert_eq!(refused.status(), 403);
-    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["code"], "origin-not-allowed");
     let post = preflight(allowed, "POST").await.unwrap();

@@ -83,7 +83,14 @@ pub async fn raw_get(app: &TestApp, method: &str, path: &str) -> Raw {
         .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(&buf)));
     let head = String::from_utf8_lossy(&buf[..split]).to_string();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))

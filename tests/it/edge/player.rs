@@ -10,9 +10,25 @@ use std::process::Command;
 /// A 4 s HLS tree (fMP4, one rendition in `360p/`) written by ffmpeg into `dir`.
 fn make_hls(dir: &Path) -> Vec<String> {
     let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25"])
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=25",
+        ])
         .args(["-f", "lavfi", "-i", "sine", "-t", "4"])
-        .args(["-c:v", "libx264", "-g", "25", "-sc_threshold", "0", "-c:a", "aac"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-g",
+            "25",
+            "-sc_threshold",
+            "0",
+            "-c:a",
+            "aac",
+        ])
         .args(["-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod"])
         .args(["-hls_segment_type", "fmp4", "-master_pl_name", "index.m3u8"])
         .args(["-var_stream_map", "v:0,a:0,name:360p"])
@@ -21,13 +37,21 @@ fn make_hls(dir: &Path) -> Vec<String> {
         .arg(dir.join("%v/index.m3u8"))
         .output()
         .expect("ffmpeg is installed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut files = Vec::new();
     for sub in ["", "360p"] {
         for f in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
             if f.file_type().unwrap().is_file() {
                 let name = f.file_name().into_string().unwrap();
-                files.push(if sub.is_empty() { name } else { format!("{sub}/{name}") });
+                files.push(if sub.is_empty() {
+                    name
+                } else {
+                    format!("{sub}/{name}")
+                });
             }
         }
     }
@@ -37,7 +61,15 @@ fn make_hls(dir: &Path) -> Vec<String> {
 
 fn ffmpeg_decodes(url: &str) -> std::process::Output {
     Command::new("ffmpeg")
-        .args(["-v", "error", "-nostdin", "-rw_timeout", "10000000", "-i", url])
+        .args([
+            "-v",
+            "error",
+            "-nostdin",
+            "-rw_timeout",
+            "10000000",
+            "-i",
+            url,
+        ])
         .args(["-f", "null", "-"])
         .output()
         .unwrap()
@@ -70,7 +102,11 @@ async fn ffmpeg_plays_a_signed_master_playlist_through_the_edge() {
     let out = tokio::task::spawn_blocking(move || ffmpeg_decodes(&url))
         .await
         .unwrap();
-    assert!(out.status.success(), "ffmpeg: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let after = metric(&app, "mm_edge_requests_total", &[("status", "200")]).await
         + metric(&app, "mm_edge_requests_total", &[("status", "206")]).await;
     assert!(
@@ -79,11 +115,19 @@ async fn ffmpeg_plays_a_signed_master_playlist_through_the_edge() {
         after - before,
         files.len()
     );
-    assert_eq!(metric(&app, "mm_edge_requests_total", &[("status", "403")]).await, 0.0);
+    assert_eq!(
+        metric(&app, "mm_edge_requests_total", &[("status", "403")]).await,
+        0.0
+    );
 
     // A token for another asset's directory plays nothing of this one.
     let other = mm::signing::Signer::new(&app.config().edge_keys)
-        .playback_url(&app.url(""), "previews/asset-q/v1/", None, mm::signing::now() + 60)
+        .playback_url(
+            &app.url(""),
+            "previews/asset-q/v1/",
+            None,
+            mm::signing::now() + 60,
+        )
         .unwrap();
     let foreign = other.url.replace("asset-q", "asset-p");
     let out = tokio::task::spawn_blocking(move || ffmpeg_decodes(&foreign))

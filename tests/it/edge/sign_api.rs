@@ -30,7 +30,10 @@ async fn sign_preview_issues_urls_the_edge_plays() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["edge"], true);
     let exp = body["exp"].as_u64().unwrap();
-    assert!((now + 3600..now + 3700).contains(&exp), "default lifetime 1 h: {exp}");
+    assert!(
+        (now + 3600..now + 3700).contains(&exp),
+        "default lifetime 1 h: {exp}"
+    );
     let url = body["url"].as_str().unwrap();
     assert!(url.starts_with(&app.url("/s/")), "{url}");
     assert!(url.ends_with("/previews/a/v1/index.m3u8"), "{url}");
@@ -38,7 +41,10 @@ async fn sign_preview_issues_urls_the_edge_plays() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "#EXTM3U\n");
     // A relative URI resolved against the playlist URL inherits the token.
-    let seg = url::Url::parse(url).unwrap().join("720p/seg_001.m4s").unwrap();
+    let seg = url::Url::parse(url)
+        .unwrap()
+        .join("720p/seg_001.m4s")
+        .unwrap();
     let r = app.client.get(seg).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.bytes().await.unwrap().as_ref(), &known_bytes(100)[..]);
@@ -54,20 +60,43 @@ async fn sign_preview_issues_urls_the_edge_plays() {
     // A playlist path grants its directory.
     let (status, body) = sign(&app, json!({"preview_prefix": "previews/a/v1/index.m3u8"})).await;
     assert_eq!(status, 200, "{body}");
-    let r = app.client.get(body["url"].as_str().unwrap()).send().await.unwrap();
+    let r = app
+        .client
+        .get(body["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 
     for (req, code) in [
-        (json!({"preview_prefix": "previews/a/v1", "exp_sec": 0}), "invalid-expiry"),
-        (json!({"preview_prefix": "previews/a/v1", "exp_sec": 86_401}), "invalid-expiry"),
+        (
+            json!({"preview_prefix": "previews/a/v1", "exp_sec": 0}),
+            "invalid-expiry",
+        ),
+        (
+            json!({"preview_prefix": "previews/a/v1", "exp_sec": 86_401}),
+            "invalid-expiry",
+        ),
         (json!({"preview_prefix": "masters/a/v1/"}), "invalid-prefix"),
-        (json!({"preview_prefix": "previews/../masters/"}), "invalid-prefix"),
-        (json!({"preview_prefix": "previews/a/%2e%2e/"}), "invalid-prefix"),
+        (
+            json!({"preview_prefix": "previews/../masters/"}),
+            "invalid-prefix",
+        ),
+        (
+            json!({"preview_prefix": "previews/a/%2e%2e/"}),
+            "invalid-prefix",
+        ),
         (json!({"preview_prefix": "previews/"}), "invalid-prefix"),
         (json!({"preview_prefix": ""}), "invalid-prefix"),
-        (json!({"preview_prefix": "previews/a/", "playlist": "../x.m3u8"}), "invalid-prefix"),
+        (
+            json!({"preview_prefix": "previews/a/", "playlist": "../x.m3u8"}),
+            "invalid-prefix",
+        ),
         (json!({}), "missing-target"),
-        (json!({"preview_prefix": "previews/a/", "asset_id": "x"}), "ambiguous-target"),
+        (
+            json!({"preview_prefix": "previews/a/", "asset_id": "x"}),
+            "ambiguous-target",
+        ),
         (json!({"preview_prefix": 7}), "invalid-json"),
     ] {
         let (status, body) = sign(&app, req.clone()).await;
@@ -78,7 +107,12 @@ async fn sign_preview_issues_urls_the_edge_plays() {
 #[tokio::test(flavor = "multi_thread")]
 async fn mm_sign_prints_a_url_the_edge_plays() {
     let app = TestApp::spawn(Role::Edge).await;
-    put(&storage_of(&app).await, "previews/a/v1/index.m3u8", "#EXTM3U\n").await;
+    put(
+        &storage_of(&app).await,
+        "previews/a/v1/index.m3u8",
+        "#EXTM3U\n",
+    )
+    .await;
     let keys = app.env["MM_EDGE_KEYS"].clone();
     let run = |args: &[&str], keys: &str| {
         mm_bin()
@@ -89,15 +123,27 @@ async fn mm_sign_prints_a_url_the_edge_plays() {
             .unwrap()
     };
     let out = run(&["sign", "previews/a/v1/", "--ttl", "10m"], &keys);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let url = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(url.ends_with("/previews/a/v1/index.m3u8"), "{url}");
     let r = app.client.get(&url).send().await.unwrap();
     assert_eq!(r.status(), 200);
 
     for (args, keys, says) in [
-        (&["sign", "previews/a/v1/", "--ttl", "48h"][..], keys.as_str(), "MM_SIGN_MAX_SECONDS"),
-        (&["sign", "previews/a/v1/", "--ttl", "soon"][..], keys.as_str(), "--ttl"),
+        (
+            &["sign", "previews/a/v1/", "--ttl", "48h"][..],
+            keys.as_str(),
+            "MM_SIGN_MAX_SECONDS",
+        ),
+        (
+            &["sign", "previews/a/v1/", "--ttl", "soon"][..],
+            keys.as_str(),
+            "--ttl",
+        ),
         (&["sign", "masters/a/"][..], keys.as_str(), "previews/"),
         (&["sign", "previews/a/"][..], "", "MM_EDGE_KEYS"),
     ] {

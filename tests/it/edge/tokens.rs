@@ -18,10 +18,20 @@ const PREFIX: &str = "previews/asset-1/v1/";
 #[derive(Clone, Debug)]
 enum Mutation {
     /// Replace one character by another base64url character.
-    Replace { at: usize, by: usize },
-    Insert { at: usize, ch: u8 },
-    Delete { at: usize },
-    Truncate { keep: usize },
+    Replace {
+        at: usize,
+        by: usize,
+    },
+    Insert {
+        at: usize,
+        ch: u8,
+    },
+    Delete {
+        at: usize,
+    },
+    Truncate {
+        keep: usize,
+    },
     /// Re-encode with another key id, keeping the MAC.
     Kid(String),
     /// Re-encode with the expiry moved by a non-zero amount, keeping the MAC.
@@ -168,7 +178,9 @@ async fn mutated_urls_are_refused_by_the_edge() {
             );
             assert!(r.json()["code"].is_string(), "{m:?}: {:?}", r.body);
             assert!(
-                !r.body.windows(SECRET_BYTES.len()).any(|w| w == SECRET_BYTES),
+                !r.body
+                    .windows(SECRET_BYTES.len())
+                    .any(|w| w == SECRET_BYTES),
                 "{m:?} leaked the secret"
             );
         }

@@ -61,13 +61,17 @@ async fn the_traversal_corpus_never_escapes_the_prefix() {
         assert!(r.json()["code"].is_string(), "{object}: not JSON");
         assert!(r.json()["message"].is_string(), "{object}: not JSON");
         assert!(
-            !r.body.windows(SECRET_BYTES.len()).any(|w| w == SECRET_BYTES),
+            !r.body
+                .windows(SECRET_BYTES.len())
+                .any(|w| w == SECRET_BYTES),
             "{object} leaked the secret"
         );
     }
 
     // The original form signs one path: traversal through it is refused the same way.
-    let legacy = s.sign_legacy("previews/a/v1/index.m3u8", mm::signing::now() + 60).unwrap();
+    let legacy = s
+        .sign_legacy("previews/a/v1/index.m3u8", mm::signing::now() + 60)
+        .unwrap();
     for object in [
         "previews/a/v1/../../secret/v1/master.m4s",
         "previews/a/v1/%2e%2e/%2e%2e/secret/v1/master.m4s",
