@@ -11,6 +11,10 @@ pub struct EdgeConfig {
     /// `MM_EDGE_CACHE_MAX_BYTES`, default 1GiB (`0` turns the cache off): the most the cache
     /// holds before it evicts the least recently used objects.
     pub cache_max_bytes: u64,
+    /// `MM_EDGE_MEMORY_BYTES`, default 64MiB (`0` turns it off): memory for the bytes of hot
+    /// objects (at most an eighth of it, and 8 MiB, each), in front of local files and the
+    /// disk cache.
+    pub memory_bytes: u64,
     /// `MM_EDGE_ORIGIN_TIMEOUT`, default 10s: longest wait for S3 to start answering, and
     /// longest pause between two chunks of a body, before the edge gives up with 504.
     pub origin_timeout_secs: u64,
@@ -25,6 +29,7 @@ pub const SIGN_DEFAULT_SECS: u64 = 3600;
 impl EdgeConfig {
     pub fn from_env(env: &Env, data_dir: &Path, p: &mut Vec<Problem>) -> Self {
         let max: ByteSize = env.parsed(&["MM_EDGE_CACHE_MAX_BYTES"], ByteSize(1 << 30), p);
+        let memory: ByteSize = env.parsed(&["MM_EDGE_MEMORY_BYTES"], ByteSize(64 << 20), p);
         let timeout: Secs = env.parsed(&["MM_EDGE_ORIGIN_TIMEOUT"], Secs(10), p);
         let sign_max: Secs = env.parsed(&["MM_SIGN_MAX_SECONDS"], Secs(86_400), p);
         if timeout.0 == 0 {
@@ -45,6 +50,7 @@ impl EdgeConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("edge-cache")),
             cache_max_bytes: max.0,
+            memory_bytes: memory.0,
             origin_timeout_secs: timeout.0.max(1),
             sign_max_secs: sign_max.0.max(60),
         }

@@ -3,6 +3,7 @@
 
 use super::EdgeState;
 use super::body;
+use super::hot::FileId;
 use super::respond::{self, Ranged, Validators};
 use crate::edge_cache::{FillError, Lookup};
 use crate::error::AppError;
@@ -10,6 +11,7 @@ use crate::storage::{Bucket, ObjectMeta, StorageError};
 use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+use bytes::Bytes;
 use std::fs::File;
 use std::time::{Instant, UNIX_EPOCH};
 
@@ -20,12 +22,7 @@ impl EdgeState {
         key: &str,
     ) -> Result<HttpResponse, AppError> {
         if let Some(path) = self.storage.local_path(Bucket::Previews, key) {
-            let (file, size, v) = open_local(&path)?;
-            let v = Validators {
-                etag: &v.0,
-                last_modified: v.1,
-            };
-            return Ok(self.file_response(req, key, file, 0, size, &v));
+            return self.serve_local(req, key, &path).await;
         }
         let Some(cache) = &self.cache else {
             return self.passthrough(req, key).await;
@@ -40,7 +37,9 @@ impl EdgeState {
                     etag: &obj.meta.etag,
                     last_modified: obj.meta.last_modified,
                 };
-                Ok(self.file_response(req, key, obj.file, obj.data_offset, obj.meta.size, &v))
+                let id = FileId::of(&obj.file.metadata().map_err(disk_error)?);
+                let file = (obj.file, obj.data_offset);
+                self.serve_file(req, key, &v, id, file, obj.meta.size).await
             }
             Ok(Lookup::TooLarge) => self.passthrough(req, key).await,
             Err(FillError::Disk(why)) => {
@@ -63,15 +62,74 @@ impl EdgeState {
         }
     }
 
-    /// Answers from a file holding the object's bytes at `base..base + size`.
-    fn file_response(
+    /// A local object: from the memory tier when its file is there unchanged, else from the
+    /// file.
+    async fn serve_local(
         &self,
         req: &HttpRequest,
         key: &str,
-        file: File,
-        base: u64,
-        size: u64,
+        path: &std::path::Path,
+    ) -> Result<HttpResponse, AppError> {
+        let md = std::fs::metadata(path).map_err(local_error)?;
+        if !md.is_file() {
+            return Err(not_found());
+        }
+        let (etag, last_modified) = local_validators(&md);
+        let v = Validators {
+            etag: &etag,
+            last_modified,
+        };
+        if let Some(data) = self.hot.get(&FileId::of(&md)) {
+            self.edge_metrics.memory_hits.inc();
+            let size = data.len() as u64;
+            return Ok(self.respond(req, key, &v, size, Source::Memory(data)));
+        }
+        // The validators of the file actually opened, which may have been replaced since.
+        let file = File::open(path).map_err(local_error)?;
+        let md = file.metadata().map_err(disk_error)?;
+        let (etag, last_modified) = local_validators(&md);
+        let v = Validators {
+            etag: &etag,
+            last_modified,
+        };
+        self.serve_file(req, key, &v, FileId::of(&md), (file, 0), md.len())
+            .await
+    }
+
+    /// An object held at `file.1..file.1 + size` of an open file. A GET of an object small
+    /// enough for the memory tier reads it whole and keeps it there.
+    async fn serve_file(
+        &self,
+        req: &HttpRequest,
+        key: &str,
         v: &Validators<'_>,
+        id: FileId,
+        (file, base): (File, u64),
+        size: u64,
+    ) -> Result<HttpResponse, AppError> {
+        if let Some(data) = self.hot.get(&id) {
+            self.edge_metrics.memory_hits.inc();
+            return Ok(self.respond(req, key, v, size, Source::Memory(data)));
+        }
+        let sends_body = req.method() == Method::GET && !v.not_modified(req);
+        if sends_body && size > 0 && size <= self.hot.max_object {
+            let data = body::read_whole(file, base, size)
+                .await
+                .map_err(disk_error)?;
+            self.hot.insert(id, data.clone());
+            return Ok(self.respond(req, key, v, size, Source::Memory(data)));
+        }
+        Ok(self.respond(req, key, v, size, Source::File(file, base)))
+    }
+
+    /// The answer for an object of `size` bytes: 304, 416, HEAD, or the (partial) body.
+    fn respond(
+        &self,
+        req: &HttpRequest,
+        key: &str,
+        v: &Validators<'_>,
+        size: u64,
+        source: Source,
     ) -> HttpResponse {
         let mut res = object_head(key, v);
         if v.not_modified(req) {
@@ -92,7 +150,13 @@ impl EdgeState {
             return res.body(body::empty(len));
         }
         let sent = self.edge_metrics.bytes_sent.clone();
-        res.body(body::file(file, base + start, len, sent))
+        match source {
+            Source::Memory(data) => {
+                sent.inc_by(len);
+                res.body(data.slice(start as usize..(start + len) as usize))
+            }
+            Source::File(file, base) => res.body(body::file(file, base + start, len, sent)),
+        }
     }
 
     /// Streams from S3: HEAD (and conditional GETs) ask for the metadata first; a GET passes
@@ -234,32 +298,34 @@ fn unsatisfiable(size: u64) -> HttpResponse {
     res
 }
 
-/// Opens a local object file: its size, ETag (size and mtime) and mtime in seconds. A path
-/// that is missing, a directory, or runs through a file is 404.
-fn open_local(path: &std::path::Path) -> Result<(File, u64, (String, i64)), AppError> {
-    use std::io::ErrorKind as K;
-    let gone = |e: &std::io::Error| {
-        matches!(e.kind(), K::NotFound | K::NotADirectory | K::IsADirectory)
-            || e.raw_os_error() == Some(36) // ENAMETOOLONG
-    };
-    let file = File::open(path).map_err(|e| {
-        if gone(&e) {
-            not_found()
-        } else {
-            AppError::Storage(StorageError::Unavailable(e.to_string()))
-        }
-    })?;
-    let md = file
-        .metadata()
-        .map_err(|e| AppError::Storage(StorageError::Unavailable(e.to_string())))?;
-    if !md.is_file() {
-        return Err(not_found());
-    }
+/// Where the bytes of an answer come from.
+enum Source {
+    /// The whole object, in memory.
+    Memory(Bytes),
+    /// An open file holding the object from this offset.
+    File(File, u64),
+}
+
+/// A local file's ETag (size and mtime) and mtime in seconds.
+fn local_validators(md: &std::fs::Metadata) -> (String, i64) {
     let mtime = md
         .modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .unwrap_or_default();
     let etag = format!("\"{:x}-{:x}\"", md.len(), mtime.as_nanos());
-    Ok((file, md.len(), (etag, mtime.as_secs() as i64)))
+    (etag, mtime.as_secs() as i64)
+}
+
+/// A path that is missing, a directory, or runs through a file is 404; anything else means
+/// the disk is failing.
+fn local_error(e: std::io::Error) -> AppError {
+    use std::io::ErrorKind as K;
+    let gone = matches!(e.kind(), K::NotFound | K::NotADirectory | K::IsADirectory)
+        || e.raw_os_error() == Some(36); // ENAMETOOLONG
+    if gone { not_found() } else { disk_error(e) }
+}
+
+fn disk_error(e: std::io::Error) -> AppError {
+    AppError::Storage(StorageError::Unavailable(e.to_string()))
 }

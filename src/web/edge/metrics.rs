@@ -10,6 +10,7 @@ pub struct EdgeMetrics {
     pub bytes_sent: IntCounter,
     pub verify_failures: IntCounterVec,
     pub origin_seconds: HistogramVec,
+    pub memory_hits: IntCounter,
 }
 
 impl EdgeMetrics {
@@ -44,7 +45,13 @@ impl EdgeMetrics {
                 &["op"],
             )
             .expect("static metric"),
+            memory_hits: IntCounter::new(
+                "edge_memory_hits_total",
+                "Answers whose bytes came from the edge's memory tier",
+            )
+            .expect("static metric"),
         };
+        registry.register(&m.memory_hits);
         registry.register(&m.requests);
         registry.register(&m.bytes_sent);
         registry.register(&m.verify_failures);

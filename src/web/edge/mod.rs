@@ -3,6 +3,7 @@
 mod body;
 mod cors;
 mod deliver;
+mod hot;
 pub mod metrics;
 pub mod path;
 pub mod respond;
@@ -28,6 +29,7 @@ pub struct EdgeState {
     /// The disk cache in front of S3; `None` with local storage or MM_EDGE_CACHE_MAX_BYTES=0.
     pub cache: Option<DiskCache>,
     edge_metrics: EdgeMetrics,
+    hot: Arc<hot::HotCache>,
     cors: Arc<cors::Cors>,
     origin_timeout: Duration,
 }
@@ -65,6 +67,7 @@ impl EdgeState {
         Ok(Self {
             signer: Arc::new(Signer::new(&config.edge_keys)),
             cors: Arc::new(cors::Cors::new(&config.allowed_origins)),
+            hot: Arc::new(hot::HotCache::new(config.edge.memory_bytes)),
             config,
             storage,
             metrics,
@@ -76,8 +79,10 @@ impl EdgeState {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // A scope's static prefix, not a `{tail:.*}` pattern: a regex match of every path cost
+    // more than the rest of the request put together.
     cfg.route("/health", web::get().to(health))
-        .service(web::resource("/s/{tail:.*}").to(serve::serve));
+        .service(web::scope("/s").default_service(web::to(serve::serve)));
 }
 
 async fn health() -> HttpResponse {

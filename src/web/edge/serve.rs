@@ -4,16 +4,20 @@
 use super::EdgeState;
 use super::path::{PathError, normalize};
 use crate::error::AppError;
+use crate::metrics::RouteLabel;
 use crate::signing::{self, Grant, VerifyError};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 
 /// Sandbox anything a browser might render from the edge, and let players on other origins
 /// embed what their token allows.
 const CSP: &str = "default-src 'none'; sandbox";
+/// The route label of every answer under `/s/` in the request metrics.
+pub const ROUTE: &str = "/s/{token}/{path}";
 
 pub async fn serve(req: HttpRequest, state: web::Data<EdgeState>) -> HttpResponse {
+    req.extensions_mut().insert(RouteLabel(ROUTE));
     let mut res = match *req.method() {
         Method::GET | Method::HEAD => match authorize(&req, &state) {
             Ok(path) => state.deliver(&req, &path).await,
@@ -77,10 +81,7 @@ fn authorize(req: &HttpRequest, state: &EdgeState) -> Result<String, AppError> {
             (grant, path)
         }
     };
-    check_scope(&grant, &path).map_err(|e| {
-        state.fail("out-of-scope");
-        e
-    })?;
+    check_scope(&grant, &path).inspect_err(|_| state.fail("out-of-scope"))?;
     Ok(path)
 }
 

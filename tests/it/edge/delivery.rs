@@ -166,9 +166,26 @@ async fn head_ranges_and_validators_on_known_bytes() {
     let post = app.client.post(app.url(&path)).send().await.unwrap();
     assert_eq!(post.status(), 405);
 
+    // Hot objects are answered from memory; a replaced object is seen at once.
+    assert!(metric(&app, "mm_edge_memory_hits_total", &[]).await >= 10.0);
+    let fresh = known_bytes(10_001);
+    put(&storage, SEG, fresh.clone()).await;
+    let r = get(&app, &path, &[]).await;
+    assert_ne!(h(r.headers(), "etag"), etag);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &fresh[..]);
+    let r = get(&app, &path, &[("range", "bytes=10000-")]).await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &fresh[10_000..]);
+
     assert!(metric(&app, "mm_edge_requests_total", &[("status", "206")]).await >= 6.0);
     assert!(metric(&app, "mm_edge_requests_total", &[("status", "416")]).await >= 3.0);
     assert!(metric(&app, "mm_edge_bytes_sent_total", &[]).await >= 20_000.0);
+    // Request metrics label edge answers by one route, never by the raw (unbounded) path.
+    let route = [("route", "/s/{token}/{path}")];
+    assert!(metric(&app, "mm_http_requests_total", &route).await >= 20.0);
+    assert_eq!(
+        metric(&app, "mm_http_requests_total", &[("route", "unmatched")]).await,
+        0.0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
