@@ -3,6 +3,7 @@
 mod check;
 mod keygen;
 mod migrate;
+mod storage;
 
 pub use keygen::new_key;
 
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen { kid, secret } => keygen::run(&kid, secret),
         Command::Migrate { revert } => migrate::run(&config, revert),
         Command::Serve { role } => serve(config, role),
+        Command::Storage { command } => storage::run(&config, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

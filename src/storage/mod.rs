@@ -100,6 +100,40 @@ impl RangeRequest {
     }
 }
 
+impl RangeRequest {
+    /// Parses one `Range` header value (`bytes=a-b`, `bytes=a-`, `bytes=-n`). `None` for
+    /// anything else, including several ranges: the caller then serves the whole object, as
+    /// RFC 9110 allows.
+    pub fn parse_header(value: &str) -> Option<Self> {
+        let spec = value.trim().strip_prefix("bytes=")?.trim();
+        if spec.contains(',') {
+            return None;
+        }
+        let (a, b) = spec.split_once('-')?;
+        let num = |s: &str| -> Option<u64> {
+            let s = s.trim();
+            (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
+                .then(|| s.parse().ok())
+                .flatten()
+        };
+        match (a.trim().is_empty(), b.trim().is_empty()) {
+            (true, false) => num(b).map(RangeRequest::Last),
+            (false, true) => num(a).map(RangeRequest::From),
+            (false, false) => Some(RangeRequest::FromTo(num(a)?, num(b)?)),
+            (true, true) => None,
+        }
+    }
+
+    /// The `Range` header value that asks for this range.
+    pub fn header_value(self) -> String {
+        match self {
+            RangeRequest::From(a) => format!("bytes={a}-"),
+            RangeRequest::FromTo(a, b) => format!("bytes={a}-{b}"),
+            RangeRequest::Last(n) => format!("bytes=-{n}"),
+        }
+    }
+}
+
 /// An object being read: its metadata, the range served (if any) and the body.
 pub struct GetObject {
     pub meta: ObjectMeta,
@@ -185,11 +219,25 @@ pub trait Storage: Send + Sync + 'static {
     /// Every object whose key starts with `prefix`, in key order.
     async fn list(&self, bucket: Bucket, prefix: &str) -> Result<Vec<ObjectMeta>>;
 
+    /// A PUT URL; when `content_type` is given the client must send exactly that Content-Type.
     async fn presign_put(
         &self,
         bucket: Bucket,
         key: &str,
         content_type: Option<&str>,
+        ttl: Duration,
+    ) -> Result<PresignedUrl> {
+        self.presign_put_sized(bucket, key, content_type, None, ttl)
+            .await
+    }
+
+    /// Like `presign_put`, and the body must be exactly `size` bytes when given.
+    async fn presign_put_sized(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        content_type: Option<&str>,
+        size: Option<u64>,
         ttl: Duration,
     ) -> Result<PresignedUrl>;
 
@@ -217,7 +265,32 @@ pub trait Storage: Send + Sync + 'static {
         upload_id: &str,
         part_number: u32,
         ttl: Duration,
+    ) -> Result<PresignedUrl> {
+        self.presign_part_sized(bucket, key, upload_id, part_number, None, ttl)
+            .await
+    }
+
+    /// Like `presign_part`, and the part must be exactly `size` bytes when given.
+    async fn presign_part_sized(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        size: Option<u64>,
+        ttl: Duration,
     ) -> Result<PresignedUrl>;
+
+    /// Stores one part of a multipart upload from a stream (what a presigned part URL does);
+    /// uploading the same part number again replaces it.
+    async fn upload_part(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: ByteStream,
+    ) -> Result<PartInfo>;
 
     async fn list_parts(&self, bucket: Bucket, key: &str, upload_id: &str)
     -> Result<Vec<PartInfo>>;
@@ -261,6 +334,67 @@ pub async fn open_for_edge(config: &Config) -> anyhow::Result<DynStorage> {
             s3::Access::EdgeReadOnly,
         )?),
     })
+}
+
+/// The smallest part S3 accepts, except for the last one; `local` enforces it too so that a
+/// client that works on one box works on S3.
+pub const MIN_PART_SIZE: u64 = 5 << 20;
+/// The most parts one multipart upload may have.
+pub const MAX_PARTS: u32 = 10_000;
+
+/// Creates what the configured backend needs (directories, or buckets with CORS, lifecycle,
+/// versioning and Object Lock) and returns one line per step, for `mm storage init`.
+pub async fn init(config: &Config) -> anyhow::Result<Vec<String>> {
+    match config.storage.backend {
+        StorageBackend::Local => local::init(config),
+        StorageBackend::S3 => s3::init(config).await,
+    }
+}
+
+/// Percent-encodes a key for a URL path, keeping `/` between segments.
+pub fn encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `Content-Disposition` asking the browser to save a download as `name` (RFC 6266: an ASCII
+/// fallback and the UTF-8 name).
+pub fn content_disposition(name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+fn check_part_number(n: u32) -> Result<()> {
+    if n == 0 || n > MAX_PARTS {
+        return Err(StorageError::InvalidPart(format!(
+            "part number {n} is outside 1..={MAX_PARTS}"
+        )));
+    }
+    Ok(())
 }
 
 /// Checks a key before it reaches a backend: relative, no `..` or empty segments, no

@@ -5,3 +5,5 @@ mod harness;
 
 mod config_cli;
 mod foundation;
+mod storage_contract;
+mod storage_local;

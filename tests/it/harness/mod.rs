@@ -2,9 +2,11 @@
 //! the app spawned in-process on port 0, and helpers to run the real `mm` binary.
 
 mod db;
+mod moto;
 mod services;
 
 pub use db::TestDb;
+pub use moto::Moto;
 pub use services::{PrivatePostgres, PrivateRedis, free_port};
 
 use mm::config::{Config, Env, Role};
