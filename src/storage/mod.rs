@@ -2,10 +2,15 @@
 //! and an S3 backend. Nothing outside this module knows which client is underneath.
 
 mod error;
+mod keys;
 pub mod local;
+mod range;
 pub mod s3;
 
 pub use error::StorageError;
+pub(crate) use keys::check_part_number;
+pub use keys::{content_disposition, encode_key, validate_key};
+pub use range::{ByteRange, RangeRequest};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -58,80 +63,6 @@ pub struct ObjectMeta {
     #[serde(with = "time::serde::rfc3339")]
     pub last_modified: OffsetDateTime,
     pub content_type: Option<String>,
-}
-
-/// An inclusive byte range, already checked against the object's size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ByteRange {
-    pub start: u64,
-    pub end: u64,
-}
-
-impl ByteRange {
-    pub fn len(&self) -> u64 {
-        self.end - self.start + 1
-    }
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-}
-
-/// A range as asked for, before the object's size is known (`bytes=a-b`, `a-`, `-n`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RangeRequest {
-    From(u64),
-    FromTo(u64, u64),
-    Last(u64),
-}
-
-impl RangeRequest {
-    /// The concrete range for an object of `size` bytes; `None` when it is unsatisfiable.
-    pub fn resolve(self, size: u64) -> Option<ByteRange> {
-        if size == 0 {
-            return None;
-        }
-        let (start, end) = match self {
-            RangeRequest::From(a) => (a, size - 1),
-            RangeRequest::FromTo(a, b) => (a, b.min(size - 1)),
-            RangeRequest::Last(0) => return None,
-            RangeRequest::Last(n) => (size.saturating_sub(n), size - 1),
-        };
-        (start <= end && start < size).then_some(ByteRange { start, end })
-    }
-}
-
-impl RangeRequest {
-    /// Parses one `Range` header value (`bytes=a-b`, `bytes=a-`, `bytes=-n`). `None` for
-    /// anything else, including several ranges: the caller then serves the whole object, as
-    /// RFC 9110 allows.
-    pub fn parse_header(value: &str) -> Option<Self> {
-        let spec = value.trim().strip_prefix("bytes=")?.trim();
-        if spec.contains(',') {
-            return None;
-        }
-        let (a, b) = spec.split_once('-')?;
-        let num = |s: &str| -> Option<u64> {
-            let s = s.trim();
-            (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
-                .then(|| s.parse().ok())
-                .flatten()
-        };
-        match (a.trim().is_empty(), b.trim().is_empty()) {
-            (true, false) => num(b).map(RangeRequest::Last),
-            (false, true) => num(a).map(RangeRequest::From),
-            (false, false) => Some(RangeRequest::FromTo(num(a)?, num(b)?)),
-            (true, true) => None,
-        }
-    }
-
-    /// The `Range` header value that asks for this range.
-    pub fn header_value(self) -> String {
-        match self {
-            RangeRequest::From(a) => format!("bytes={a}-"),
-            RangeRequest::FromTo(a, b) => format!("bytes={a}-{b}"),
-            RangeRequest::Last(n) => format!("bytes=-{n}"),
-        }
-    }
 }
 
 /// An object being read: its metadata, the range served (if any) and the body.
@@ -349,68 +280,6 @@ pub async fn init(config: &Config) -> anyhow::Result<Vec<String>> {
         StorageBackend::Local => local::init(config),
         StorageBackend::S3 => s3::init(config).await,
     }
-}
-
-/// Percent-encodes a key for a URL path, keeping `/` between segments.
-pub fn encode_key(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// `Content-Disposition` asking the browser to save a download as `name` (RFC 6266: an ASCII
-/// fallback and the UTF-8 name).
-pub fn content_disposition(name: &str) -> String {
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
-fn check_part_number(n: u32) -> Result<()> {
-    if n == 0 || n > MAX_PARTS {
-        return Err(StorageError::InvalidPart(format!(
-            "part number {n} is outside 1..={MAX_PARTS}"
-        )));
-    }
-    Ok(())
-}
-
-/// Checks a key before it reaches a backend: relative, no `..` or empty segments, no
-/// backslashes or control characters, at most 1024 bytes.
-pub fn validate_key(key: &str) -> Result<()> {
-    let bad = key.is_empty()
-        || key.len() > 1024
-        || key.starts_with('/')
-        || key.contains('\\')
-        || key.chars().any(|c| c.is_control())
-        || key.split('/').any(|seg| seg == ".." || seg == ".")
-        || key.contains("//");
-    if bad {
-        return Err(StorageError::InvalidKey(key.chars().take(200).collect()));
-    }
-    Ok(())
 }
 
 /// Reads a whole (small) stream into memory; for manifests and tests, never for media.

@@ -2,6 +2,7 @@
 //! writes, metadata in an extended attribute of each file, and presigned URLs that mm's api
 //! role answers itself (see `presign` and `web::api::storage_local`).
 
+mod files;
 mod meta;
 mod multipart;
 pub mod presign;
@@ -12,9 +13,8 @@ use super::{
     RangeRequest, Result, Storage, StorageError, validate_key,
 };
 use async_trait::async_trait;
-use meta::{Meta, Retention};
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use files::{blocking, check_header, check_replaceable, new_meta, open_object};
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
@@ -35,8 +35,9 @@ impl LocalStorage {
     /// Opens (creating when missing) the data directory of `config`.
     pub fn new(config: &crate::config::Config) -> anyhow::Result<Self> {
         let root = config.storage.data_dir.clone();
-        create_dirs(&root)?;
+        files::create_dirs(&root)?;
         meta::probe(&root.join(TMP_DIR))?;
+        files::sweep_stale_temp(&root.join(TMP_DIR));
         Ok(Self {
             root,
             signer: presign::Signer::from_config(config),
@@ -80,28 +81,10 @@ impl LocalStorage {
     }
 }
 
-fn create_dirs(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut created = Vec::new();
-    let dirs = Bucket::ALL
-        .iter()
-        .map(|b| b.as_str())
-        .chain([TMP_DIR, MULTIPART_DIR]);
-    for d in dirs {
-        let dir = root.join(d);
-        if !dir.is_dir() {
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                anyhow::anyhow!("MM_DATA_DIR: cannot create {}: {e}", dir.display())
-            })?;
-            created.push(dir);
-        }
-    }
-    Ok(created)
-}
-
 /// `mm storage init` for the local backend: the directories, and nothing else.
 pub fn init(config: &crate::config::Config) -> anyhow::Result<Vec<String>> {
     let root = &config.storage.data_dir;
-    let created = create_dirs(root)?;
+    let created = files::create_dirs(root)?;
     meta::probe(&root.join(TMP_DIR))?;
     let mut lines: Vec<String> = created
         .iter()
@@ -112,108 +95,6 @@ pub fn init(config: &crate::config::Config) -> anyhow::Result<Vec<String>> {
         root.display()
     ));
     Ok(lines)
-}
-
-/// Runs filesystem work off the async threads.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StorageError::Backend(format!("blocking task failed: {e}")))?
-}
-
-/// Opens an object's file; a missing file, or a path that is a directory, is `NotFound`.
-fn open_object(path: &Path, key: &str) -> Result<File> {
-    let not_found = || StorageError::NotFound(key.to_string());
-    let file = File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => not_found(),
-        _ => StorageError::Io(e),
-    })?;
-    if !file.metadata()?.is_file() {
-        return Err(not_found());
-    }
-    Ok(file)
-}
-
-/// Refuses to replace or delete an object whose recorded retention is in the future.
-fn check_replaceable(path: &Path) -> Result<()> {
-    match File::open(path) {
-        Ok(f) => match meta::read_recorded(&f)? {
-            Some(m) => m.check_not_retained(),
-            None => Ok(()),
-        },
-        Err(_) => Ok(()),
-    }
-}
-
-fn check_header(name: &str, value: &Option<String>) -> Result<()> {
-    match value {
-        Some(v) if v.len() > meta::MAX_HEADER_LEN || v.chars().any(|c| c.is_control()) => {
-            Err(StorageError::InvalidInput(format!(
-                "{name} is longer than 255 bytes or has control characters"
-            )))
-        }
-        _ => Ok(()),
-    }
-}
-
-fn new_meta(etag: String, opts: &PutOptions, source: Option<&Meta>) -> Meta {
-    Meta {
-        etag,
-        content_type: opts
-            .content_type
-            .clone()
-            .or_else(|| source.and_then(|s| s.content_type.clone())),
-        cache_control: opts
-            .cache_control
-            .clone()
-            .or_else(|| source.and_then(|s| s.cache_control.clone())),
-        retention: opts
-            .retention
-            .map(|(mode, until)| Retention { mode, until }),
-    }
-}
-
-/// Removes the empty directories a deleted key leaves, up to the bucket's own directory.
-fn prune_empty_parents(path: &Path, stop: &Path) {
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        if d == stop || !d.starts_with(stop) || std::fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
-    }
-}
-
-/// Every file under `dir` whose key (relative to `base`) starts with `prefix`.
-fn walk(base: &Path, dir: &Path, prefix: &str, out: &mut Vec<String>) -> std::io::Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        let path = entry.path();
-        let Some(key) = path
-            .strip_prefix(base)
-            .ok()
-            .and_then(|k| k.to_str())
-            .map(str::to_string)
-        else {
-            continue; // a name that is not UTF-8 was not written by mm
-        };
-        let ty = entry.file_type()?;
-        if ty.is_dir() {
-            let as_prefix = format!("{key}/");
-            if as_prefix.starts_with(prefix) || prefix.starts_with(&as_prefix) {
-                walk(base, &path, prefix, out)?;
-            }
-        } else if ty.is_file() && key.starts_with(prefix) {
-            out.push(key);
-        }
-    }
-    Ok(())
 }
 
 #[async_trait]
@@ -342,7 +223,7 @@ impl Storage for LocalStorage {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
                 Err(e) => return Err(e.into()),
             }
-            prune_empty_parents(&path, &stop);
+            files::prune_empty_parents(&path, &stop);
             Ok(())
         })
         .await
@@ -362,7 +243,7 @@ impl Storage for LocalStorage {
                 None => base.clone(),
             };
             let mut keys = Vec::new();
-            walk(&base, &start, &prefix, &mut keys)?;
+            files::walk(&base, &start, &prefix, &mut keys)?;
             keys.sort();
             let mut out = Vec::with_capacity(keys.len());
             for key in keys {

@@ -3,9 +3,10 @@
 //! checks the parts the client lists, concatenates them into a temp file and renames it into
 //! place, so a failed or aborted upload never leaves a partial object.
 
+use super::LocalStorage;
+use super::files::{blocking, check_header, check_replaceable};
 use super::meta::{self, Meta};
 use super::write::{self, TempFile};
-use super::{LocalStorage, blocking, check_header, check_replaceable};
 use crate::storage::{
     Bucket, ByteStream, CompletedPart, MIN_PART_SIZE, ObjectMeta, PartInfo, Result, StorageError,
     check_part_number, validate_key,

@@ -1,31 +1,23 @@
 //! Moving bytes on S3: streamed puts (one PutObject when small, multipart otherwise, memory
-//! bounded by one part), server-side copies (CopyObject up to 5 GiB, UploadPartCopy above),
-//! parts uploaded from a stream, and the multipart bookkeeping calls.
+//! bounded by one part), parts uploaded from a stream, and the multipart bookkeeping calls.
 
 use super::{Target, errors, from_time, to_time};
 use crate::storage::{
     ByteStream, CompletedPart, LockMode, ObjectMeta, PartInfo, PutOptions, Result, StorageError,
-    encode_key,
 };
 use aws_sdk_s3::primitives::ByteStream as SdkBody;
 use aws_sdk_s3::types::{
-    ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart as SdkPart, MetadataDirective,
-    ObjectLockMode,
+    ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart as SdkPart, ObjectLockMode,
 };
 use bytes::{Bytes, BytesMut};
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use time::OffsetDateTime;
 
 /// Part size of a streamed put; it doubles every 2,000 parts so that 10,000 parts reach
 /// about 500 GiB, while memory holds one part at a time.
 const PUT_PART: usize = 8 << 20;
-/// The largest object CopyObject copies in one call.
-const COPY_MAX: u64 = 5 << 30;
-/// Part size of a multipart copy, and how many parts are copied at once.
-const COPY_PART: u64 = 512 << 20;
-const COPY_PARALLEL: usize = 4;
 
-fn lock_mode(m: LockMode) -> ObjectLockMode {
+pub(super) fn lock_mode(m: LockMode) -> ObjectLockMode {
     match m {
         LockMode::Governance => ObjectLockMode::Governance,
         LockMode::Compliance => ObjectLockMode::Compliance,
@@ -301,151 +293,4 @@ pub(super) async fn complete(
         .await
         .map_err(|e| errors::map(e, id))?;
     Ok(())
-}
-
-pub(super) async fn copy(
-    src: &Target,
-    src_key: &str,
-    dst: &Target,
-    dst_key: &str,
-    opts: &PutOptions,
-) -> Result<ObjectMeta> {
-    let source = head(src, src_key).await?;
-    let copy_source = format!("{}/{}", src.name, encode_key(src_key));
-    let content_type = opts.content_type.clone().or(source.content_type.clone());
-    let result = if source.size <= COPY_MAX {
-        let mut req = dst
-            .client
-            .copy_object()
-            .bucket(&dst.name)
-            .key(dst_key)
-            .copy_source(&copy_source);
-        if opts.content_type.is_some() || opts.cache_control.is_some() {
-            req = req
-                .metadata_directive(MetadataDirective::Replace)
-                .set_content_type(content_type.clone())
-                .set_cache_control(opts.cache_control.clone());
-        }
-        if let Some((mode, until)) = opts.retention {
-            req = req
-                .object_lock_mode(lock_mode(mode))
-                .object_lock_retain_until_date(from_time(until));
-        }
-        req.send().await.map(drop).map_err(|e| {
-            (
-                errors::code(&e).map(str::to_string),
-                errors::map(e, src_key),
-            )
-        })
-    } else {
-        copy_multipart(
-            &copy_source,
-            source.size,
-            dst,
-            dst_key,
-            content_type.clone(),
-            opts,
-        )
-        .await
-        .map_err(|e| (None, e))
-    };
-    match result {
-        Ok(()) => head(dst, dst_key).await,
-        // Per-bucket credentials may not let the destination's key read the source: stream the
-        // object through mm instead (memory bounded by one part).
-        Err((Some(code), _)) if code == "AccessDenied" => {
-            let out = src
-                .client
-                .get_object()
-                .bucket(&src.name)
-                .key(src_key)
-                .send()
-                .await
-                .map_err(|e| errors::map(e, src_key))?;
-            let body = super::body_stream(out.body);
-            let opts = PutOptions {
-                content_type,
-                ..opts.clone()
-            };
-            put(dst, dst_key, body, &opts).await
-        }
-        Err((_, e)) => Err(e),
-    }
-}
-
-/// Copies through the destination's client, part by part (`copy_source` names the source).
-async fn copy_multipart(
-    copy_source: &str,
-    size: u64,
-    dst: &Target,
-    dst_key: &str,
-    content_type: Option<String>,
-    opts: &PutOptions,
-) -> Result<()> {
-    let mut req = dst
-        .client
-        .create_multipart_upload()
-        .bucket(&dst.name)
-        .key(dst_key)
-        .set_content_type(content_type)
-        .set_cache_control(opts.cache_control.clone());
-    if let Some((mode, until)) = opts.retention {
-        req = req
-            .object_lock_mode(lock_mode(mode))
-            .object_lock_retain_until_date(from_time(until));
-    }
-    let id = req
-        .send()
-        .await
-        .map_err(|e| errors::map(e, dst_key))?
-        .upload_id()
-        .map(str::to_string)
-        .ok_or_else(|| StorageError::Backend("CreateMultipartUpload gave no upload id".into()))?;
-    let count = size.div_ceil(COPY_PART);
-    let id_ref = &id;
-    let result = async {
-        let mut parts: Vec<CompletedPart> = futures_util::stream::iter(0..count)
-            .map(|i| async move {
-                let start = i * COPY_PART;
-                let end = (start + COPY_PART).min(size) - 1;
-                let out = dst
-                    .client
-                    .upload_part_copy()
-                    .bucket(&dst.name)
-                    .key(dst_key)
-                    .upload_id(id_ref)
-                    .part_number(i as i32 + 1)
-                    .copy_source(copy_source)
-                    .copy_source_range(format!("bytes={start}-{end}"))
-                    .send()
-                    .await
-                    .map_err(|e| errors::map(e, copy_source))?;
-                let etag = out
-                    .copy_part_result()
-                    .and_then(|r| r.e_tag())
-                    .unwrap_or_default()
-                    .to_string();
-                Ok::<_, StorageError>(CompletedPart {
-                    part_number: i as u32 + 1,
-                    etag,
-                })
-            })
-            .buffer_unordered(COPY_PARALLEL)
-            .try_collect()
-            .await?;
-        parts.sort_by_key(|p| p.part_number);
-        complete(dst, dst_key, id_ref, &parts).await
-    }
-    .await;
-    if result.is_err() {
-        let _ = dst
-            .client
-            .abort_multipart_upload()
-            .bucket(&dst.name)
-            .key(dst_key)
-            .upload_id(&id)
-            .send()
-            .await;
-    }
-    result
 }

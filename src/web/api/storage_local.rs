@@ -94,7 +94,7 @@ fn authorize(req: &HttpRequest, state: &AppState, ops: &[Op]) -> Result<Grant, A
     Ok(grant)
 }
 
-fn header_str<'a>(req: &'a HttpRequest, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
