@@ -391,8 +391,9 @@ async fn local_retention_blocks_delete_and_overwrite() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn s3_storage_has_no_local_url_routes() {
-    let moto = Moto::start();
+async fn s3_outage_gives_503_and_heals_and_local_url_routes_are_absent() {
+    let mut moto = Moto::start();
+    moto.initialized_config().await;
     let mut b = TestApp::builder(Role::Api);
     for (k, v) in moto.env() {
         b = b.env(&k, v);
@@ -401,13 +402,31 @@ async fn s3_storage_has_no_local_url_routes() {
     let url = app.url(
         "/api/storage/staging/a/b.bin?X-Mm-Op=get&X-Mm-Expires=9999999999&X-Mm-Signature=AAAA",
     );
-    assert_eq!(
-        status_and_code(app.client.get(&url).send().await.unwrap()).await,
-        (404, "not-found".into())
-    );
-    assert_eq!(
-        status_and_code(app.client.put(&url).body("x").send().await.unwrap()).await,
-        (404, "not-found".into())
+    let get = app.client.get(&url).send().await.unwrap();
+    assert_eq!(status_and_code(get).await, (404, "not-found".into()));
+    let put = app.client.put(&url).body("x").send().await.unwrap();
+    assert_eq!(status_and_code(put).await, (404, "not-found".into()));
+
+    let ready = || async { app.client.get(app.url("/api/ready")).send().await.unwrap() };
+    assert_eq!(ready().await.status(), 200);
+    let s = mm::storage::open(&app.config()).await.unwrap();
+    moto.stop();
+    let r = ready().await;
+    assert_eq!(r.status(), 503);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["checks"]["storage"]["ok"], false, "{body}");
+    let down = s.head(Bucket::Staging, "x").await.unwrap_err();
+    assert!(down.is_unavailable(), "{down:?}");
+
+    // Back (empty, as moto keeps nothing): the same clients work again without a restart.
+    moto.restart();
+    moto.initialized_config().await;
+    assert_eq!(ready().await.status(), 200);
+    assert!(
+        s.head(Bucket::Staging, "x")
+            .await
+            .unwrap_err()
+            .is_not_found()
     );
 }
 
@@ -437,12 +456,34 @@ async fn s3_init_is_idempotent_and_the_cors_check_sees_gaps() {
         mm::storage::s3::cors_problems(&config).await,
         Vec::<String>::new()
     );
-    mm::storage::open(&config)
-        .await
-        .unwrap()
-        .check()
+    let full = mm::storage::open(&config).await.unwrap();
+    full.check().await.unwrap();
+    let playlist = chunked(b"#EXTM3U\n", 4);
+    full.put(
+        Bucket::Previews,
+        "a/v/index.m3u8",
+        playlist,
+        PutOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    // The edge reads previews and nothing else.
+    let edge = mm::storage::open_for_edge(&config).await.unwrap();
+    edge.check().await.unwrap();
+    let playlist = edge
+        .get(Bucket::Previews, "a/v/index.m3u8", None)
         .await
         .unwrap();
+    assert_eq!(
+        mm::storage::collect(playlist.body, 100).await.unwrap(),
+        b"#EXTM3U\n"
+    );
+    let staging = edge
+        .head(Bucket::Staging, "a/v/index.m3u8")
+        .await
+        .unwrap_err();
+    assert!(matches!(staging, StorageError::Backend(_)), "{staging:?}");
 
     // An origin added later, before init runs again, is reported.
     let wider = moto.config(&[(

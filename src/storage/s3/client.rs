@@ -34,7 +34,7 @@ impl S3Storage {
                     (Bucket::Previews, &c.previews),
                 ] {
                     let (ak, sk) = credentials(bc, bucket)?;
-                    targets.insert(bucket, target(c, bc, ak, sk, Duration::from_secs(5)));
+                    targets.insert(bucket, target(c, bc, ak, sk, FULL));
                 }
             }
             Access::EdgeReadOnly => {
@@ -44,10 +44,7 @@ impl S3Storage {
                     _ => credentials(bc, Bucket::Previews)?,
                 };
                 // Players wait on the edge: fail over quickly when storage does not answer.
-                targets.insert(
-                    Bucket::Previews,
-                    target(c, bc, ak, sk, Duration::from_secs(2)),
-                );
+                targets.insert(Bucket::Previews, target(c, bc, ak, sk, EDGE));
             }
         }
         Ok(Self {
@@ -65,12 +62,32 @@ fn credentials(bc: &BucketConfig, bucket: Bucket) -> anyhow::Result<(&String, &S
     }
 }
 
+/// How long to wait for a connection, and for one attempt's response headers (the body streams
+/// after that, watched by the SDK's stalled-stream protection).
+#[derive(Clone, Copy)]
+struct Timeouts {
+    connect: Duration,
+    attempt: Duration,
+}
+
+/// api and worker: a server-side copy of 5 GiB can take minutes before S3 answers.
+const FULL: Timeouts = Timeouts {
+    connect: Duration::from_secs(5),
+    attempt: Duration::from_secs(15 * 60),
+};
+
+/// The edge: players are waiting, so a silent origin becomes a quick 502/504.
+const EDGE: Timeouts = Timeouts {
+    connect: Duration::from_secs(2),
+    attempt: Duration::from_secs(10),
+};
+
 fn target(
     c: &S3Config,
     bc: &BucketConfig,
     access_key: &str,
     secret: &SecretString,
-    connect_timeout: Duration,
+    timeouts: Timeouts,
 ) -> Target {
     use aws_smithy_http_client::tls;
     let http = aws_smithy_http_client::Builder::new()
@@ -79,9 +96,8 @@ fn target(
         ))
         .build_https();
     let timeouts = TimeoutConfig::builder()
-        .connect_timeout(connect_timeout)
-        // Until response headers: a server-side copy of 5 GiB can take minutes.
-        .operation_attempt_timeout(Duration::from_secs(15 * 60))
+        .connect_timeout(timeouts.connect)
+        .operation_attempt_timeout(timeouts.attempt)
         .build();
     let mut b = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())

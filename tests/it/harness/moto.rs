@@ -21,30 +21,43 @@ fn moto_server() -> String {
 
 pub struct Moto {
     pub port: u16,
-    child: Child,
+    child: Option<Child>,
 }
 
 impl Moto {
     /// Starts the server and waits until it answers HTTP.
     pub fn start() -> Self {
         let port = free_port();
+        let mut moto = Moto { port, child: None };
+        moto.restart();
+        moto
+    }
+
+    /// Starts the server (again, empty) on the same port.
+    pub fn restart(&mut self) {
         let child = Command::new(moto_server())
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .args(["-H", "127.0.0.1", "-p", &self.port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("moto_server is installed (scripts/deps.sh)");
-        let moto = Moto { port, child };
+        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if moto.answers() {
-                return moto;
-            }
+        while !self.answers() {
             assert!(
                 Instant::now() < deadline,
-                "moto_server did not start on {port}"
+                "moto_server did not start on {}",
+                self.port
             );
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills the server: storage is down until `restart`.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 
@@ -103,7 +116,6 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
