@@ -7,3 +7,4 @@ mod config_cli;
 mod foundation;
 mod storage_contract;
 mod storage_local;
+mod storage_s3;
