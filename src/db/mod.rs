@@ -1,5 +1,6 @@
 //! PostgreSQL through diesel: the pool, `run` for every query, and the embedded migrations.
 
+pub mod models;
 pub mod schema;
 
 use deadpool_diesel::postgres::{Manager, Object, Pool};
