@@ -3,5 +3,6 @@
 
 mod harness;
 
+mod accounts;
 mod config_cli;
 mod foundation;
