@@ -108,7 +108,8 @@ pub async fn resolve(
     let idle = Duration::seconds(cfg.session_idle_secs as i64);
     db.run(move |c| {
         let found = sessions::find_live(c, &id, idle)?;
-        if found.is_some() {
+        let stale = OffsetDateTime::now_utc() - TOUCH_EVERY;
+        if found.as_ref().is_some_and(|(s, _)| s.last_seen_at < stale) {
             sessions::touch(c, &id, TOUCH_EVERY)?;
         }
         Ok(found)

@@ -67,7 +67,10 @@ pub async fn resolve(db: &Db, raw: &str) -> Result<Result<(ApiToken, User), Refu
         if token.expires_at <= OffsetDateTime::now_utc() {
             return Ok(Err(Refused::Expired));
         }
-        api_tokens::touch_used(c, token.id, TOUCH_EVERY)?;
+        let stale = OffsetDateTime::now_utc() - TOUCH_EVERY;
+        if token.last_used_at.is_none_or(|t| t < stale) {
+            api_tokens::touch_used(c, token.id, TOUCH_EVERY)?;
+        }
         Ok(Ok((token, user)))
     })
     .await

@@ -13,17 +13,29 @@ async fn the_audit_log_pages_newest_first() {
     let s = login(&app, "boss@mm.test").await;
     let mut c = app.db.conn();
     for i in 0..5 {
-        audit::record_in(&mut c, &Entry::system("test", "asset.update").target("asset", i)).unwrap();
+        audit::record_in(
+            &mut c,
+            &Entry::system("test", "asset.update").target("asset", i),
+        )
+        .unwrap();
     }
     let total = count(&app, "SELECT count(*) AS n FROM audit_log");
-    assert_eq!(total, 7, "one user.create, one login.success and five updates");
+    assert_eq!(
+        total, 7,
+        "one user.create, one login.success and five updates"
+    );
 
     let mut seen = Vec::new();
     let mut path = "/api/audit?limit=3".to_string();
     loop {
         let (status, page) = parts(s.send(&app, Method::GET, &path, None).await).await;
         assert_eq!(status, 200, "{page}");
-        let ids: Vec<i64> = page["entries"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
+        let ids: Vec<i64> = page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect();
         seen.extend(ids);
         match page["next_before"].as_i64() {
             Some(b) => path = format!("/api/audit?limit=3&before={b}"),
@@ -42,7 +54,13 @@ async fn the_audit_log_pages_newest_first() {
     assert_eq!(e["target_id"], "4");
     assert!(e["at"].as_str().unwrap().contains('T'));
 
-    for bad in ["/api/audit?limit=0", "/api/audit?limit=201", "/api/audit?limit=abc", "/api/audit?before=x", "/api/audit?page=2"] {
+    for bad in [
+        "/api/audit?limit=0",
+        "/api/audit?limit=201",
+        "/api/audit?limit=abc",
+        "/api/audit?before=x",
+        "/api/audit?page=2",
+    ] {
         let (status, b) = parts(s.send(&app, Method::GET, bad, None).await).await;
         assert_eq!(status, 400, "{bad}: {b}");
     }
@@ -59,8 +77,17 @@ async fn the_audit_log_refuses_updates_and_deletes() {
         "DELETE FROM audit_log",
         "TRUNCATE audit_log",
     ] {
-        let err = diesel::sql_query(sql).execute(&mut c).unwrap_err().to_string();
+        let err = diesel::sql_query(sql)
+            .execute(&mut c)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
     }
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM audit_log WHERE action = 'user.create'"), 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'user.create'"
+        ),
+        1
+    );
 }

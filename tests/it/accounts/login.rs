@@ -7,7 +7,12 @@ use mm::auth::Role;
 use reqwest::Method;
 use serde_json::json;
 
-async fn attempt(app: &TestApp, email: &str, password: &str, ip: Option<&str>) -> reqwest::Response {
+async fn attempt(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    ip: Option<&str>,
+) -> reqwest::Response {
     let mut rb = new_client()
         .post(app.url("/api/auth/login"))
         .json(&json!({"email": email, "password": password}));
@@ -33,10 +38,35 @@ async fn unknown_email_and_wrong_password_get_the_same_answer() {
     assert!(ok["user"].get("password_hash").is_none());
     assert_eq!(ok["csrf_token"].as_str().unwrap().len(), 43);
 
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM audit_log WHERE action = 'login.failure' AND ip = '127.0.0.1'"), 2);
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM audit_log WHERE action = 'login.success' AND ip = '127.0.0.1'"), 1);
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM audit_log WHERE details::text LIKE '%not the password%' OR details::text LIKE '%horse%'"), 0, "passwords never reach the audit log");
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM users WHERE last_login_at IS NOT NULL"), 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'login.failure' AND ip = '127.0.0.1'"
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'login.success' AND ip = '127.0.0.1'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE details::text LIKE '%not the password%' OR details::text LIKE '%horse%'"
+        ),
+        0,
+        "passwords never reach the audit log"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM users WHERE last_login_at IS NOT NULL"
+        ),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -49,23 +79,63 @@ async fn failed_logins_are_limited_per_account() {
     seed_user(&app, "ed@mm.test", Role::Editor);
     seed_user(&app, "amy@mm.test", Role::Editor);
     for _ in 0..3 {
-        assert_eq!(attempt(&app, "ed@mm.test", "wrong wrong wrong", None).await.status(), 401);
+        assert_eq!(
+            attempt(&app, "ed@mm.test", "wrong wrong wrong", None)
+                .await
+                .status(),
+            401
+        );
+    }
+    // The counters live under this deployment's prefix and always expire.
+    let mut redis = app.redis().await;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}ratelimit:login:*", app.redis_prefix))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    for k in &keys {
+        let ttl: i64 = redis::cmd("TTL")
+            .arg(k)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        assert!(ttl > 0, "{k} has no expiry");
     }
     let r = attempt(&app, "ED@mm.test", PASSWORD, None).await;
-    assert_eq!(r.status(), 429, "even the right password waits out the window");
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_eq!(
+        r.status(),
+        429,
+        "even the right password waits out the window"
+    );
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=900).contains(&retry), "{retry}");
     let (_, body) = parts(r).await;
     assert_eq!(body["code"], "too-many-requests");
     // Other accounts from the same address are unaffected.
-    assert_eq!(attempt(&app, "amy@mm.test", PASSWORD, None).await.status(), 200);
+    assert_eq!(
+        attempt(&app, "amy@mm.test", PASSWORD, None).await.status(),
+        200
+    );
     // A success forgives an account's earlier failures.
     for _ in 0..2 {
         attempt(&app, "amy@mm.test", "wrong wrong wrong", None).await;
     }
-    assert_eq!(attempt(&app, "amy@mm.test", PASSWORD, None).await.status(), 200);
+    assert_eq!(
+        attempt(&app, "amy@mm.test", PASSWORD, None).await.status(),
+        200
+    );
     for _ in 0..2 {
-        assert_eq!(attempt(&app, "amy@mm.test", "wrong wrong wrong", None).await.status(), 401);
+        assert_eq!(
+            attempt(&app, "amy@mm.test", "wrong wrong wrong", None)
+                .await
+                .status(),
+            401
+        );
     }
 }
 
@@ -80,18 +150,36 @@ async fn failed_logins_are_limited_per_client_address() {
     seed_user(&app, "ed@mm.test", Role::Editor);
     // Successes do not count: an office behind one address signs everyone in.
     for _ in 0..4 {
-        assert_eq!(attempt(&app, "ed@mm.test", PASSWORD, Some("203.0.113.1")).await.status(), 200);
+        assert_eq!(
+            attempt(&app, "ed@mm.test", PASSWORD, Some("203.0.113.1"))
+                .await
+                .status(),
+            200
+        );
     }
     for i in 0..3 {
         let email = format!("guess{i}@mm.test");
-        assert_eq!(attempt(&app, &email, "wrong wrong wrong", Some("203.0.113.1")).await.status(), 401);
+        assert_eq!(
+            attempt(&app, &email, "wrong wrong wrong", Some("203.0.113.1"))
+                .await
+                .status(),
+            401
+        );
     }
     let r = attempt(&app, "ed@mm.test", PASSWORD, Some("203.0.113.1")).await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
-    assert_eq!(attempt(&app, "ed@mm.test", PASSWORD, Some("203.0.113.2")).await.status(), 200);
     assert_eq!(
-        count(&app, "SELECT count(*) AS n FROM audit_log WHERE action = 'login.failure' AND ip = '203.0.113.1'"),
+        attempt(&app, "ed@mm.test", PASSWORD, Some("203.0.113.2"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'login.failure' AND ip = '203.0.113.1'"
+        ),
         3
     );
 }
@@ -128,11 +216,25 @@ async fn bad_bodies_get_400_or_413_and_change_nothing() {
     ];
     for (path, method, body, ct, want, code) in cases {
         let (status, b) = parts(raw(path, method.clone(), body, ct).send().await.unwrap()).await;
-        assert_eq!((status, b["code"].as_str()), (want, Some(code)), "{method} {path}: {b}");
+        assert_eq!(
+            (status, b["code"].as_str()),
+            (want, Some(code)),
+            "{method} {path}: {b}"
+        );
         assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()), "{b}");
     }
     assert_eq!(count(&app, "SELECT count(*) AS n FROM users"), 2);
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM users WHERE role = 'viewer'"), 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM users WHERE role = 'viewer'"
+        ),
+        1
+    );
     assert_eq!(count(&app, "SELECT count(*) AS n FROM api_tokens"), 0);
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM audit_log"), audit_before, "nothing happened, nothing audited");
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM audit_log"),
+        audit_before,
+        "nothing happened, nothing audited"
+    );
 }

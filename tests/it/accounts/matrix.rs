@@ -33,8 +33,19 @@ struct Route {
     ends_credential: bool,
 }
 
-const fn route(method: Method, path: &'static str, needs: Needs, body: Option<&'static str>) -> Route {
-    Route { method, path, needs, body, ends_credential: false }
+const fn route(
+    method: Method,
+    path: &'static str,
+    needs: Needs,
+    body: Option<&'static str>,
+) -> Route {
+    Route {
+        method,
+        path,
+        needs,
+        body,
+        ends_credential: false,
+    }
 }
 
 use Needs::*;
@@ -55,8 +66,14 @@ fn routes() -> Vec<Route> {
             )
         },
         route(Method::GET, "/api/auth/me", SignedIn, None),
-        Route { ends_credential: true, ..route(Method::POST, "/api/auth/logout", SignedIn, None) },
-        Route { ends_credential: true, ..route(Method::POST, "/api/auth/logout-all", SignedIn, None) },
+        Route {
+            ends_credential: true,
+            ..route(Method::POST, "/api/auth/logout", SignedIn, None)
+        },
+        Route {
+            ends_credential: true,
+            ..route(Method::POST, "/api/auth/logout-all", SignedIn, None)
+        },
         route(Method::GET, "/api/users", Perm(P::UsersManage), None),
         route(
             Method::POST,
@@ -64,7 +81,12 @@ fn routes() -> Vec<Route> {
             Perm(P::UsersManage),
             Some(r#"{"email": "new-{n}@mm.test", "role": "viewer", "password": "{password}"}"#),
         ),
-        route(Method::PATCH, "/api/users/{target}", Perm(P::UsersManage), Some(r#"{"role": "editor"}"#)),
+        route(
+            Method::PATCH,
+            "/api/users/{target}",
+            Perm(P::UsersManage),
+            Some(r#"{"role": "editor"}"#),
+        ),
         route(Method::GET, "/api/tokens", Perm(P::TokensManage), None),
         route(
             Method::POST,
@@ -72,7 +94,12 @@ fn routes() -> Vec<Route> {
             Perm(P::TokensManage),
             Some(r#"{"name": "matrix", "scopes": ["tokens:manage"]}"#),
         ),
-        route(Method::DELETE, "/api/tokens/{own_token}", Perm(P::TokensManage), None),
+        route(
+            Method::DELETE,
+            "/api/tokens/{own_token}",
+            Perm(P::TokensManage),
+            None,
+        ),
         route(Method::GET, "/api/audit", Perm(P::AuditRead), None),
         route(Method::GET, "/api/audit?limit=5", Perm(P::AuditRead), None),
     ]
@@ -142,8 +169,11 @@ async fn every_api_route_answers_each_role_as_the_permission_table_says() {
                 .replace("{target}", &target.id.to_string())
                 .replace("{own_token}", &own_token.to_string());
             let body: Option<Value> = r.body.map(|b| {
-                serde_json::from_str(&b.replace("{n}", &n.to_string()).replace("{password}", PASSWORD))
-                    .unwrap()
+                serde_json::from_str(
+                    &b.replace("{n}", &n.to_string())
+                        .replace("{password}", PASSWORD),
+                )
+                .unwrap()
             });
             let resp = match caller {
                 Caller::Anonymous => {
@@ -153,15 +183,25 @@ async fn every_api_route_answers_each_role_as_the_permission_table_says() {
                     }
                     rb.send().await.unwrap()
                 }
-                Caller::Session(role) => sessions[role].send(&app, r.method.clone(), &path, body.as_ref()).await,
+                Caller::Session(role) => {
+                    sessions[role]
+                        .send(&app, r.method.clone(), &path, body.as_ref())
+                        .await
+                }
                 Caller::TokenWithout | Caller::TokenWith => {
                     let scopes: Vec<Permission> = match (r.needs, caller) {
                         (Perm(p), Caller::TokenWith) => vec![p],
-                        (Perm(p), _) => Permission::ALL.iter().copied().filter(|x| *x != p).collect(),
+                        (Perm(p), _) => Permission::ALL
+                            .iter()
+                            .copied()
+                            .filter(|x| *x != p)
+                            .collect(),
                         _ => Permission::ALL.to_vec(),
                     };
                     let (_, secret) = seed_token(&app, &admin, &scopes, 3600);
-                    let mut rb = new_client().request(r.method.clone(), app.url(&path)).bearer_auth(secret);
+                    let mut rb = new_client()
+                        .request(r.method.clone(), app.url(&path))
+                        .bearer_auth(secret);
                     if let Some(b) = &body {
                         rb = rb.json(b);
                     }
@@ -176,7 +216,10 @@ async fn every_api_route_answers_each_role_as_the_permission_table_says() {
                 _ => status == want,
             };
             if !ok {
-                failures.push(format!("{} {} as {caller:?}: got {status}, want {want}: {json}", r.method, r.path));
+                failures.push(format!(
+                    "{} {} as {caller:?}: got {status}, want {want}: {json}",
+                    r.method, r.path
+                ));
             }
             if want == 401 || want == 403 {
                 let code = json["code"].as_str().unwrap_or_default();
@@ -184,8 +227,13 @@ async fn every_api_route_answers_each_role_as_the_permission_table_says() {
                     401 => &["unauthorized"],
                     _ => &["forbidden", "insufficient-scope"],
                 };
-                if !wanted_codes.contains(&code) || json["message"].as_str().is_none_or(str::is_empty) {
-                    failures.push(format!("{} {} as {caller:?}: body is not {{code, message}}: {json}", r.method, r.path));
+                if !wanted_codes.contains(&code)
+                    || json["message"].as_str().is_none_or(str::is_empty)
+                {
+                    failures.push(format!(
+                        "{} {} as {caller:?}: body is not {{code, message}}: {json}",
+                        r.method, r.path
+                    ));
                 }
             }
             if r.ends_credential {
@@ -201,6 +249,11 @@ async fn every_api_route_answers_each_role_as_the_permission_table_says() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {n} cells wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {n} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(n > 80, "the matrix ran {n} cells");
 }

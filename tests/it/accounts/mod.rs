@@ -48,7 +48,12 @@ pub fn seed_user(app: &TestApp, email: &str, role: Role) -> User {
 }
 
 /// A token for `user` with exactly `scopes` (even ones the role lacks), for `ttl_secs`.
-pub fn seed_token(app: &TestApp, user: &User, scopes: &[Permission], ttl_secs: u64) -> (uuid::Uuid, String) {
+pub fn seed_token(
+    app: &TestApp,
+    user: &User,
+    scopes: &[Permission],
+    ttl_secs: u64,
+) -> (uuid::Uuid, String) {
     let spec = token::Spec {
         name: "test".into(),
         scopes: scopes.to_vec(),
@@ -81,7 +86,13 @@ pub struct Browser {
 
 impl Browser {
     /// Sends a request as this browser, with the CSRF header on state-changing methods.
-    pub async fn send(&self, app: &TestApp, method: Method, path: &str, body: Option<&Value>) -> Response {
+    pub async fn send(
+        &self,
+        app: &TestApp,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Response {
         let unsafe_method = !matches!(method, Method::GET | Method::HEAD);
         let mut rb = self.client.request(method, app.url(path));
         if unsafe_method {

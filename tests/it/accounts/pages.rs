@@ -14,7 +14,11 @@ async fn login_redirects_back_to_the_page_asked_for() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "ed@mm.test", Role::Editor);
     let c = new_client();
-    let r = c.get(app.url("/account/tokens?sort=name")).send().await.unwrap();
+    let r = c
+        .get(app.url("/account/tokens?sort=name"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let to_login = location(&r);
     assert_eq!(to_login, "/login?next=%2Faccount%2Ftokens%3Fsort%3Dname");
@@ -22,12 +26,20 @@ async fn login_redirects_back_to_the_page_asked_for() {
     let page = c.get(app.url(&to_login)).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains(r#"name="next" value="/account/tokens?sort=name""#), "{html}");
+    assert!(
+        html.contains(r#"name="next" value="/account/tokens?sort=name""#),
+        "{html}"
+    );
     let csrf = form_csrf(&html);
 
     let wrong = c
         .post(app.url("/login"))
-        .form(&[("csrf_token", csrf.as_str()), ("next", "/account/tokens?sort=name"), ("email", "ed@mm.test"), ("password", "wrong wrong wrong")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("next", "/account/tokens?sort=name"),
+            ("email", "ed@mm.test"),
+            ("password", "wrong wrong wrong"),
+        ])
         .send()
         .await
         .unwrap();
@@ -38,19 +50,35 @@ async fn login_redirects_back_to_the_page_asked_for() {
 
     let ok = c
         .post(app.url("/login"))
-        .form(&[("csrf_token", csrf.as_str()), ("next", "/account/tokens?sort=name"), ("email", "ed@mm.test"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("next", "/account/tokens?sort=name"),
+            ("email", "ed@mm.test"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(ok.status(), 303);
     assert_eq!(location(&ok), "/account/tokens?sort=name");
-    let back = c.get(app.url("/account/tokens?sort=name")).send().await.unwrap();
+    let back = c
+        .get(app.url("/account/tokens?sort=name"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(back.status(), 200);
     assert!(back.text().await.unwrap().contains("<h1>API tokens</h1>"));
 
     // Signed in already: the login page sends you on.
-    let r = c.get(app.url("/login?next=/account/tokens")).send().await.unwrap();
-    assert_eq!((r.status().as_u16(), location(&r)), (303, "/account/tokens".to_string()));
+    let r = c
+        .get(app.url("/login?next=/account/tokens"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/account/tokens".to_string())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -58,11 +86,23 @@ async fn next_never_leaves_the_site() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "ed@mm.test", Role::Editor);
     let c = new_client();
-    let html = c.get(app.url("/login?next=https://evil.test/")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(app.url("/login?next=https://evil.test/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = form_csrf(&html);
     let r = c
         .post(app.url("/login"))
-        .form(&[("csrf_token", csrf.as_str()), ("next", "//evil.test/x"), ("email", "ed@mm.test"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("next", "//evil.test/x"),
+            ("email", "ed@mm.test"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -78,7 +118,13 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
     let r = s
         .client
         .post(app.url("/account/tokens"))
-        .form(&[("csrf_token", s.csrf.as_str()), ("name", "render farm"), ("scope_assets:read", "on"), ("scope_uploads:create", "on"), ("ttl", "30d")])
+        .form(&[
+            ("csrf_token", s.csrf.as_str()),
+            ("name", "render farm"),
+            ("scope_assets:read", "on"),
+            ("scope_uploads:create", "on"),
+            ("ttl", "30d"),
+        ])
         .send()
         .await
         .unwrap();
@@ -88,11 +134,27 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
     let start = html.find(r#"<code id="new-token">"#).unwrap() + 21;
     let token = &html[start..start + html[start..].find('<').unwrap()];
     assert!(token.starts_with("mm_"), "{token}");
-    let me = new_client().get(app.url("/api/auth/me")).bearer_auth(token).send().await.unwrap();
+    let me = new_client()
+        .get(app.url("/api/auth/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     let me: serde_json::Value = me.json().await.unwrap();
-    assert_eq!(me["permissions"], serde_json::json!(["assets:read", "uploads:create"]));
+    assert_eq!(
+        me["permissions"],
+        serde_json::json!(["assets:read", "uploads:create"])
+    );
 
-    let list = s.client.get(app.url("/account/tokens")).send().await.unwrap().text().await.unwrap();
+    let list = s
+        .client
+        .get(app.url("/account/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(list.contains("render farm"));
     assert!(!list.contains(token), "shown only once");
     let id: String = {
@@ -106,14 +168,33 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
         .send()
         .await
         .unwrap();
-    assert_eq!((r.status().as_u16(), location(&r)), (303, "/account/tokens".to_string()));
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM api_tokens WHERE revoked_at IS NOT NULL"), 1);
-    let r = new_client().get(app.url("/api/auth/me")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/account/tokens".to_string())
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM api_tokens WHERE revoked_at IS NOT NULL"
+        ),
+        1
+    );
+    let r = new_client()
+        .get(app.url("/api/auth/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 
     // A viewer may not manage tokens: an error page, not a redirect loop.
     let v = login(&app, "vic@mm.test").await;
-    let r = v.client.get(app.url("/account/tokens")).send().await.unwrap();
+    let r = v
+        .client
+        .get(app.url("/account/tokens"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("Forbidden"));
 }
@@ -123,11 +204,33 @@ async fn the_logout_form_signs_out() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "ed@mm.test", Role::Editor);
     let s = login(&app, "ed@mm.test").await;
-    let page = s.client.get(app.url("/account/tokens")).send().await.unwrap().text().await.unwrap();
+    let page = s
+        .client
+        .get(app.url("/account/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains(r#"action="/logout""#));
-    let r = s.client.post(app.url("/logout")).form(&[("csrf_token", s.csrf.as_str())]).send().await.unwrap();
-    assert_eq!((r.status().as_u16(), location(&r)), (303, "/login".to_string()));
-    let r = s.client.get(app.url("/account/tokens")).send().await.unwrap();
+    let r = s
+        .client
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", s.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/login".to_string())
+    );
+    let r = s
+        .client
+        .get(app.url("/account/tokens"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 0);
 }

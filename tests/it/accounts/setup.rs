@@ -16,22 +16,43 @@ async fn setup_creates_the_first_admin_then_answers_404() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     let client = new_client();
     let r = client.get(app.url("/login")).send().await.unwrap();
-    assert_eq!((r.status().as_u16(), r.headers()["location"].to_str().unwrap()), (303, "/setup"));
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["location"].to_str().unwrap()
+        ),
+        (303, "/setup")
+    );
 
     let csrf = setup_form(&app, &client).await;
     let weak = client
         .post(app.url("/setup"))
-        .form(&[("csrf_token", csrf.as_str()), ("email", "boss@mm.test"), ("display_name", "Boss"), ("password", "short")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "boss@mm.test"),
+            ("display_name", "Boss"),
+            ("password", "short"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(weak.status(), 400);
-    assert!(weak.text().await.unwrap().contains("at least 12 characters"));
+    assert!(
+        weak.text()
+            .await
+            .unwrap()
+            .contains("at least 12 characters")
+    );
     assert_eq!(count(&app, "SELECT count(*) AS n FROM users"), 0);
 
     let done = client
         .post(app.url("/setup"))
-        .form(&[("csrf_token", csrf.as_str()), ("email", "Boss@MM.test"), ("display_name", "Boss"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "Boss@MM.test"),
+            ("display_name", "Boss"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -42,18 +63,34 @@ async fn setup_creates_the_first_admin_then_answers_404() {
     assert_eq!(me["user"]["email"], "boss@mm.test");
 
     let again = new_client();
-    assert_eq!(again.get(app.url("/setup")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        again.get(app.url("/setup")).send().await.unwrap().status(),
+        404
+    );
     let r = again
         .post(app.url("/setup"))
-        .form(&[("csrf_token", "x"), ("email", "evil@mm.test"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf_token", "x"),
+            ("email", "evil@mm.test"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(count(&app, "SELECT count(*) AS n FROM users"), 1);
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM audit_log WHERE action = 'setup'"), 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'setup'"
+        ),
+        1
+    );
     // Now the login page is a login page.
-    assert_eq!(again.get(app.url("/login")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        again.get(app.url("/login")).send().await.unwrap().status(),
+        200
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -72,7 +109,11 @@ async fn concurrent_setups_create_exactly_one_admin() {
             let url = url.clone();
             tokio::spawn(async move {
                 c.post(url)
-                    .form(&[("csrf_token", csrf.as_str()), ("email", email.as_str()), ("password", PASSWORD)])
+                    .form(&[
+                        ("csrf_token", csrf.as_str()),
+                        ("email", email.as_str()),
+                        ("password", PASSWORD),
+                    ])
                     .send()
                     .await
                     .unwrap()
@@ -87,12 +128,23 @@ async fn concurrent_setups_create_exactly_one_admin() {
     }
     statuses.sort();
     assert_eq!(statuses, [303, 404, 404, 404, 404, 404]);
-    assert_eq!(count(&app, "SELECT count(*) AS n FROM users WHERE role = 'admin'"), 1);
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM users WHERE role = 'admin'"),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn setup_is_closed_once_any_account_exists() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "op@mm.test", Role::Viewer);
-    assert_eq!(new_client().get(app.url("/setup")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        new_client()
+            .get(app.url("/setup"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }
