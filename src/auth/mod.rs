@@ -4,13 +4,15 @@
 pub mod accounts;
 pub mod csrf;
 pub mod extract;
+pub mod page;
 pub mod password;
 pub mod rate_limit;
 pub mod session;
 pub mod token;
 
 pub use crate::db::models::users::User;
-pub use extract::{Auth, AuthMethod, Caller, MaybeUser, PageAuth, PageForm, perm};
+pub use extract::{Auth, AuthMethod, Caller, perm};
+pub use page::{MaybeUser, PageAuth, PageForm};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -10,7 +10,7 @@ use diesel::sql_types::Text;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-#[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(Pg))]
 pub struct User {
     pub id: Uuid,
@@ -22,6 +22,18 @@ pub struct User {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub last_login_at: Option<OffsetDateTime>,
+}
+
+/// Leaves the password hash out, so a logged `Caller` never carries it.
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl User {
