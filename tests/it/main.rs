@@ -6,5 +6,7 @@
 mod harness;
 
 mod accounts;
+mod app_spec;
 mod config_cli;
+mod db_pool;
 mod foundation;
