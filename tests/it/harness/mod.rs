@@ -166,6 +166,12 @@ impl Drop for TestApp {
     }
 }
 
+/// A plain HTTP client (rustls needs its process-wide crypto provider first).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// The `mm` binary built for these tests.
 pub fn mm_bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mm"));
