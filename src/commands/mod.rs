@@ -4,6 +4,9 @@ mod check;
 mod keygen;
 mod migrate;
 mod sign;
+mod storage;
+mod token;
+mod user;
 
 pub use keygen::new_key;
 
@@ -21,6 +24,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Migrate { revert } => migrate::run(&config, revert),
         Command::Serve { role } => serve(config, role),
         Command::Sign { prefix, ttl } => sign::run(&config, &prefix, &ttl),
+        Command::Storage { command } => storage::run(&config, command),
+        Command::User { action } => user::run(&config, &env, action),
+        Command::Token { action } => token::run(&config, action),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,9 +1,11 @@
 //! Configuration: read once from the environment in `main`, validated per role, passed down.
 
+mod auth;
 mod edge;
 mod env;
 mod storage;
 
+pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
 pub use edge::{EdgeConfig, SIGN_DEFAULT_SECS};
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
@@ -95,6 +97,7 @@ pub struct Config {
     pub redis_pool_size: usize,
     pub storage: StorageConfig,
     pub edge: EdgeConfig,
+    pub auth: AuthConfig,
     /// `MM_SECRET_KEY` (base64, at least 32 bytes): signs local storage URLs and sessions.
     pub secret_key: Option<SecretBytes>,
     /// `MM_EDGE_KEYS` (`kid:base64key,...`; the first signs) or `EDGE_SIGNING_KEY` (one key).
@@ -208,6 +211,7 @@ impl Config {
 
         let storage = StorageConfig::from_env(env, &mut p);
         let edge = EdgeConfig::from_env(env, &storage.data_dir, &mut p);
+        let auth = AuthConfig::from_env(env, &public_url, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
         Config {
@@ -224,6 +228,7 @@ impl Config {
             redis_pool_size: env.parsed(&["MM_REDIS_POOL_SIZE"], 16, &mut p),
             storage,
             edge,
+            auth,
             secret_key,
             edge_keys,
             edge_public_base,

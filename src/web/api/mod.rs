@@ -1,7 +1,12 @@
 //! `/api/*` JSON routes of the api role.
 
+mod audit;
+mod auth;
 mod health;
 mod sign;
+mod storage_local;
+mod tokens;
+mod users;
 
 use actix_web::web;
 
@@ -10,6 +15,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .route("/health", web::get().to(health::health))
             .route("/ready", web::get().to(health::ready))
-            .route("/sign-preview", web::post().to(sign::sign_preview)),
+            .route("/sign-preview", web::post().to(sign::sign_preview))
+            .configure(auth::configure)
+            .configure(users::configure)
+            .configure(tokens::configure)
+            .configure(audit::configure)
+            .configure(storage_local::configure),
     );
 }

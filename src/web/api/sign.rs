@@ -1,5 +1,7 @@
 //! `POST /api/sign-preview`: a signed, expiring edge URL for a preview, scoped to its directory.
 
+use crate::audit::{self, Entry};
+use crate::auth::{Auth, Permission, perm};
 use crate::config::SIGN_DEFAULT_SECS;
 use crate::error::AppError;
 use crate::signing::{self, SignError, Signer};
@@ -31,8 +33,10 @@ struct Signed {
     edge: bool,
 }
 
+/// Any role may play previews (`previews:sign`); signing by asset also needs `assets:read`.
 pub async fn sign_preview(
     state: web::Data<AppState>,
+    auth: Auth<perm::PreviewsSign>,
     body: web::Json<SignBody>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -52,7 +56,14 @@ pub async fn sign_preview(
                 "Send asset_id or preview_prefix, not both.",
             ));
         }
-        (Some(id), None) => preview_of_asset(&state, id).await?,
+        (Some(id), None) => {
+            if !auth.permissions.contains(&Permission::AssetsRead) {
+                return Err(AppError::forbidden(
+                    "Signing an asset's preview needs the assets:read permission.",
+                ));
+            }
+            preview_of_asset(&state, id).await?
+        }
         (None, None) => {
             return Err(AppError::bad_request(
                 "missing-target",
@@ -75,6 +86,13 @@ pub async fn sign_preview(
             }
             SignError::NoKey => AppError::Internal(anyhow::anyhow!(e)),
         })?;
+    audit::record(
+        &state.db,
+        Entry::by(&auth, "preview.sign")
+            .target("preview", &signed.prefix)
+            .details(serde_json::json!({ "exp": signed.exp })),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(Signed {

@@ -14,7 +14,9 @@ use std::time::Duration;
 const PREFIX: &str = "previews/a/v1/";
 
 async fn origin(moto: &Moto) -> DynStorage {
-    storage::open(&moto.initialized_config().await).await.unwrap()
+    storage::open(&moto.initialized_config().await)
+        .await
+        .unwrap()
 }
 
 async fn s3_edge(moto: &Moto, endpoint: &str, cache: &Path, extra: &[(&str, &str)]) -> TestApp {
@@ -59,14 +61,22 @@ async fn s3_objects_are_served_from_the_disk_cache() {
     let r = fetch(&app, &object(1), &[]).await;
     assert_eq!(r.status(), 200);
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
-    assert_eq!(etag, s3.head(Bucket::Previews, &object(1)).await.unwrap().etag);
+    assert_eq!(
+        etag,
+        s3.head(Bucket::Previews, &object(1)).await.unwrap().etag
+    );
     assert_eq!(r.headers()["content-type"], "video/iso.segment");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
     let r = fetch(&app, &object(1), &[("range", "bytes=1000-1999")]).await;
     assert_eq!(r.status(), 206);
     assert_eq!(r.headers()["content-range"], "bytes 1000-1999/300000");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &data[1000..2000]);
-    assert_eq!(fetch(&app, &object(1), &[("if-none-match", &etag)]).await.status(), 304);
+    assert_eq!(
+        fetch(&app, &object(1), &[("if-none-match", &etag)])
+            .await
+            .status(),
+        304
+    );
     let head = app
         .client
         .head(app.url(&signed_path(&app, PREFIX, &object(1))))
@@ -86,7 +96,11 @@ async fn s3_objects_are_served_from_the_disk_cache() {
     assert_eq!(r.status(), 404);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["code"], "not-found");
-    assert_eq!(cache_metric(&app, "objects").await, 1.0, "nothing cached for a 404");
+    assert_eq!(
+        cache_metric(&app, "objects").await,
+        1.0,
+        "nothing cached for a 404"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,7 +128,10 @@ async fn concurrent_misses_share_one_origin_fetch() {
     let misses = cache_metric(&app, "misses_total").await;
     let hits = cache_metric(&app, "hits_total").await;
     assert_eq!(misses + hits, n as f64);
-    assert!(misses >= 2.0, "the requests overlapped the fetch: {misses} misses");
+    assert!(
+        misses >= 2.0,
+        "the requests overlapped the fetch: {misses} misses"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -135,14 +152,29 @@ async fn the_cache_stays_bounded_and_survives_a_restart() {
         let r = fetch(&app, &object(i), &[]).await;
         assert_eq!(r.bytes().await.unwrap().len(), 45_000 + i);
     }
-    assert_eq!(cache_metric(&app, "evictions_total").await, 1.0, "the least recent, 2");
+    assert_eq!(
+        cache_metric(&app, "evictions_total").await,
+        1.0,
+        "the least recent, 2"
+    );
     assert_eq!(cache_metric(&app, "objects").await, 4.0);
     assert!(cache_metric(&app, "bytes").await <= 200_000.0);
     // Too large for this cache: streamed from S3, ranges passed through, never cached.
     let r = fetch(&app, &object(9), &[("range", "bytes=59990-")]).await;
     assert_eq!(r.status(), 206);
-    assert_eq!(r.bytes().await.unwrap().as_ref(), &known_bytes(60_000)[59_990..]);
-    assert_eq!(fetch(&app, &object(9), &[]).await.bytes().await.unwrap().len(), 60_000);
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        &known_bytes(60_000)[59_990..]
+    );
+    assert_eq!(
+        fetch(&app, &object(9), &[])
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .len(),
+        60_000
+    );
     assert_eq!(cache_metric(&app, "objects").await, 4.0);
     let r = fetch(&app, &playlist, &[]).await;
     assert_eq!(r.text().await.unwrap(), "#EXTM3U\n#first\n");
@@ -155,17 +187,28 @@ async fn the_cache_stays_bounded_and_survives_a_restart() {
     assert_eq!(walk(&v1.join("objects")).len(), 5);
     let damaged = cached_file(&v1, &object(3));
     let len = std::fs::metadata(&damaged).unwrap().len();
-    let f = std::fs::OpenOptions::new().write(true).open(&damaged).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&damaged)
+        .unwrap();
     f.set_len(len - 10).unwrap();
     put(&s3, &playlist, "#EXTM3U\n#second\n").await;
 
     let app = s3_edge(&moto, &moto.endpoint(), dir.path(), &bound).await;
     assert!(!v1.join("tmp/unfinished").exists());
-    assert_eq!(cache_metric(&app, "objects").await, 5.0, "the index was rebuilt");
+    assert_eq!(
+        cache_metric(&app, "objects").await,
+        5.0,
+        "the index was rebuilt"
+    );
     for i in [1, 3, 4, 5] {
         let r = fetch(&app, &object(i), &[]).await;
         assert_eq!(r.status(), 200);
-        assert_eq!(r.bytes().await.unwrap().as_ref(), &known_bytes(45_000 + i)[..], "{i}");
+        assert_eq!(
+            r.bytes().await.unwrap().as_ref(),
+            &known_bytes(45_000 + i)[..],
+            "{i}"
+        );
     }
     // Playlists are checked again with S3 rather than trusted from an earlier run.
     let r = fetch(&app, &playlist, &[]).await;
@@ -201,22 +244,40 @@ async fn without_a_cache_ranges_and_validators_pass_through_to_s3() {
     let data = known_bytes(10_000);
     put(&s3, &object(1), data.clone()).await;
     let dir = tempfile::tempdir().unwrap();
-    let app = s3_edge(&moto, &moto.endpoint(), dir.path(), &[("MM_EDGE_CACHE_MAX_BYTES", "0")]).await;
+    let app = s3_edge(
+        &moto,
+        &moto.endpoint(),
+        dir.path(),
+        &[("MM_EDGE_CACHE_MAX_BYTES", "0")],
+    )
+    .await;
 
     let r = fetch(&app, &object(1), &[]).await;
     assert_eq!(r.status(), 200);
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
     assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
-    for (range, start, end) in [("bytes=0-9", 0, 9), ("bytes=-5", 9995, 9999), ("bytes=5000-", 5000, 9999)] {
+    for (range, start, end) in [
+        ("bytes=0-9", 0, 9),
+        ("bytes=-5", 9995, 9999),
+        ("bytes=5000-", 5000, 9999),
+    ] {
         let r = fetch(&app, &object(1), &[("range", range)]).await;
         assert_eq!(r.status(), 206, "{range}");
-        assert_eq!(r.headers()["content-range"], format!("bytes {start}-{end}/10000"));
+        assert_eq!(
+            r.headers()["content-range"],
+            format!("bytes {start}-{end}/10000")
+        );
         assert_eq!(r.bytes().await.unwrap().as_ref(), &data[start..=end]);
     }
     let r = fetch(&app, &object(1), &[("range", "bytes=20000-")]).await;
     assert_eq!(r.status(), 416);
     assert_eq!(r.headers()["content-range"], "bytes */10000");
-    assert_eq!(fetch(&app, &object(1), &[("if-none-match", &etag)]).await.status(), 304);
+    assert_eq!(
+        fetch(&app, &object(1), &[("if-none-match", &etag)])
+            .await
+            .status(),
+        304
+    );
     let head = app
         .client
         .head(app.url(&signed_path(&app, PREFIX, &object(1))))
@@ -238,22 +299,37 @@ async fn an_origin_outage_gives_502_or_504_and_the_edge_recovers() {
     put(&s3, &object(2), known_bytes(2000)).await;
     let proxy = Proxy::start(moto.port).await;
     let dir = tempfile::tempdir().unwrap();
-    let app = s3_edge(&moto, &proxy.endpoint(), dir.path(), &[("MM_EDGE_ORIGIN_TIMEOUT", "2s")]).await;
+    let app = s3_edge(
+        &moto,
+        &proxy.endpoint(),
+        dir.path(),
+        &[("MM_EDGE_ORIGIN_TIMEOUT", "2s")],
+    )
+    .await;
     assert_eq!(fetch(&app, &object(1), &[]).await.status(), 200);
 
     proxy.set(Mode::Refuse);
     let r = raw_get(&app, "GET", &signed_path(&app, PREFIX, &object(2))).await;
-    assert_eq!((r.status, r.json()["code"].as_str()), (502, Some("origin-unavailable")));
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (502, Some("origin-unavailable"))
+    );
     // What the cache holds is still served while the origin is down.
     assert_eq!(fetch(&app, &object(1), &[]).await.status(), 200);
 
     proxy.set(Mode::Hang);
     let r = raw_get(&app, "GET", &signed_path(&app, PREFIX, &object(2))).await;
-    assert_eq!((r.status, r.json()["code"].as_str()), (504, Some("origin-timeout")));
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (504, Some("origin-timeout"))
+    );
 
     proxy.set(Mode::Forward);
     let r = fetch(&app, &object(2), &[]).await;
     assert_eq!(r.status(), 200, "the edge recovers by itself");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &known_bytes(2000)[..]);
-    assert_eq!(metric(&app, "mm_edge_requests_total", &[("status", "500")]).await, 0.0);
+    assert_eq!(
+        metric(&app, "mm_edge_requests_total", &[("status", "500")]).await,
+        0.0
+    );
 }

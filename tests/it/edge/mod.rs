@@ -1,9 +1,10 @@
 //! The edge: signed, prefix-scoped, cacheable delivery under `/s/`, tested through real HTTP
 //! against real storage, with a raw TCP client where reqwest would normalize the path.
 
-// mod cache; (needs the s3 backend and its moto harness)
+mod cache;
 mod delivery;
 mod player;
+mod proxy;
 mod sign_api;
 mod tokens;
 mod traversal;

@@ -87,14 +87,10 @@ async fn ffmpeg_plays_a_signed_master_playlist_through_the_edge() {
         let data = std::fs::read(tree.path().join(f)).unwrap();
         put(&storage, &format!("{prefix}{f}"), data).await;
     }
-    let r = app
-        .client
-        .post(app.url("/api/sign-preview"))
-        .json(&serde_json::json!({"preview_prefix": prefix}))
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = r.json().await.unwrap();
+    let token = super::sign_api::viewer_token(&app, &[mm::auth::Permission::PreviewsSign]);
+    let body = serde_json::json!({"preview_prefix": prefix});
+    let (status, body) = super::sign_api::sign_as(&app, Some(&token), body).await;
+    assert_eq!(status, 200, "{body}");
     let url = body["url"].as_str().unwrap().to_string();
 
     let before = metric(&app, "mm_edge_requests_total", &[("status", "200")]).await

@@ -2,18 +2,25 @@
 //! to the playlist's directory, with bounded lifetimes, refusing anything outside `previews/`.
 
 use super::{known_bytes, put, storage_of};
+use crate::accounts::{count, seed_token, seed_user};
 use crate::harness::{TestApp, mm_bin};
+use mm::auth::{Permission as P, Role as UserRole};
 use mm::config::Role;
 use serde_json::{Value, json};
 
-async fn sign(app: &TestApp, body: Value) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.url("/api/sign-preview"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+/// An API token of a Viewer with exactly `scopes`.
+pub fn viewer_token(app: &TestApp, scopes: &[P]) -> String {
+    let email = format!("viewer-{}@mm.test", uuid::Uuid::new_v4().simple());
+    let user = seed_user(app, &email, UserRole::Viewer);
+    seed_token(app, &user, scopes, 3600).1
+}
+
+pub async fn sign_as(app: &TestApp, token: Option<&str>, body: Value) -> (u16, Value) {
+    let mut req = app.client.post(app.url("/api/sign-preview")).json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let r = req.send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -24,9 +31,22 @@ async fn sign_preview_issues_urls_the_edge_plays() {
     let storage = storage_of(&app).await;
     put(&storage, "previews/a/v1/index.m3u8", "#EXTM3U\n").await;
     put(&storage, "previews/a/v1/720p/seg_001.m4s", known_bytes(100)).await;
+    let token = viewer_token(&app, &[P::PreviewsSign, P::AssetsRead]);
+    let sign = |body: Value| sign_as(&app, Some(&token), body);
+
+    // Only signed-in callers allowed to play previews.
+    let target = json!({"preview_prefix": "previews/a/v1"});
+    let (status, body) = sign_as(&app, None, target.clone()).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
+    let reader = viewer_token(&app, &[P::AssetsRead]);
+    let (status, _) = sign_as(&app, Some(&reader), target.clone()).await;
+    assert_eq!(status, 403);
+    let player = viewer_token(&app, &[P::PreviewsSign]);
+    let (status, _) = sign_as(&app, Some(&player), json!({"asset_id": "x"})).await;
+    assert_eq!(status, 403, "an asset's preview also needs assets:read");
 
     let now = mm::signing::now();
-    let (status, body) = sign(&app, json!({"preview_prefix": "previews/a/v1"})).await;
+    let (status, body) = sign(target).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["edge"], true);
     let exp = body["exp"].as_u64().unwrap();
@@ -50,15 +70,13 @@ async fn sign_preview_issues_urls_the_edge_plays() {
     assert_eq!(r.bytes().await.unwrap().as_ref(), &known_bytes(100)[..]);
 
     // The old contract's names.
-    let (status, body) = sign(
-        &app,
-        json!({"preview_prefix": "previews/a/v1", "playlist": "index.m3u8", "expSec": 120}),
-    )
-    .await;
+    let (status, body) =
+        sign(json!({"preview_prefix": "previews/a/v1", "playlist": "index.m3u8", "expSec": 120}))
+            .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["exp"].as_u64().unwrap() <= mm::signing::now() + 120);
     // A playlist path grants its directory.
-    let (status, body) = sign(&app, json!({"preview_prefix": "previews/a/v1/index.m3u8"})).await;
+    let (status, body) = sign(json!({"preview_prefix": "previews/a/v1/index.m3u8"})).await;
     assert_eq!(status, 200, "{body}");
     let r = app
         .client
@@ -99,9 +117,15 @@ async fn sign_preview_issues_urls_the_edge_plays() {
         ),
         (json!({"preview_prefix": 7}), "invalid-json"),
     ] {
-        let (status, body) = sign(&app, req.clone()).await;
+        let (status, body) = sign(req.clone()).await;
         assert_eq!((status, body["code"].as_str()), (400, Some(code)), "{req}");
     }
+    // Each URL issued is in the audit log; refusals are not.
+    let issued = count(
+        &app,
+        "select count(*) as n from audit_log where action = 'preview.sign'",
+    );
+    assert_eq!(issued, 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
