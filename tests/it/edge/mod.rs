@@ -3,6 +3,7 @@
 
 mod cache;
 mod delivery;
+mod logs;
 mod player;
 mod proxy;
 mod sign_api;
