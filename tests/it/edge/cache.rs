@@ -13,13 +13,18 @@ use std::time::Duration;
 
 const PREFIX: &str = "previews/a/v1/";
 
-async fn origin(moto: &Moto) -> DynStorage {
+pub(super) async fn origin(moto: &Moto) -> DynStorage {
     storage::open(&moto.initialized_config().await)
         .await
         .unwrap()
 }
 
-async fn s3_edge(moto: &Moto, endpoint: &str, cache: &Path, extra: &[(&str, &str)]) -> TestApp {
+pub(super) async fn s3_edge(
+    moto: &Moto,
+    endpoint: &str,
+    cache: &Path,
+    extra: &[(&str, &str)],
+) -> TestApp {
     let mut b = TestApp::builder(Role::Edge);
     for (k, v) in moto.env() {
         b = b.env(&k, v);

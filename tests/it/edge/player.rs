@@ -132,3 +132,38 @@ async fn ffmpeg_plays_a_signed_master_playlist_through_the_edge() {
     assert!(!out.status.success());
     assert!(metric(&app, "mm_edge_requests_total", &[("status", "403")]).await >= 1.0);
 }
+
+/// The same player through the S3 path: every playlist and segment is fetched from S3 once,
+/// into the disk cache, and served from there.
+#[tokio::test(flavor = "multi_thread")]
+async fn ffmpeg_plays_through_the_s3_disk_cache() {
+    let moto = crate::harness::Moto::start();
+    let s3 = super::cache::origin(&moto).await;
+    let tree = tempfile::tempdir().unwrap();
+    let files = make_hls(tree.path());
+    let prefix = "previews/asset-s3/v1/";
+    for f in &files {
+        let data = std::fs::read(tree.path().join(f)).unwrap();
+        put(&s3, &format!("{prefix}{f}"), data).await;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let app = super::cache::s3_edge(&moto, &moto.endpoint(), cache.path(), &[]).await;
+    let url = mm::signing::Signer::new(&app.config().edge_keys)
+        .playback_url(&app.url(""), prefix, None, mm::signing::now() + 600)
+        .unwrap()
+        .url;
+    let out = tokio::task::spawn_blocking(move || ffmpeg_decodes(&url))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fetched = metric(&app, "mm_edge_cache_origin_fetches_total", &[]).await;
+    assert_eq!(fetched, files.len() as f64, "each file once from S3");
+    assert_eq!(
+        metric(&app, "mm_edge_cache_objects", &[]).await,
+        files.len() as f64
+    );
+}
