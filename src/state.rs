@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::db::Db;
 use crate::metrics::Metrics;
+use crate::queue::QueueMetrics;
 use crate::redis_pool::Redis;
 use crate::storage::{self, DynStorage};
 use anyhow::{Context, anyhow};
@@ -16,6 +17,7 @@ pub struct AppState {
     pub redis: Redis,
     pub storage: DynStorage,
     pub metrics: Arc<Metrics>,
+    pub queue_metrics: Arc<QueueMetrics>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             db,
             redis,
             storage,
+            queue_metrics: QueueMetrics::new(&metrics),
             metrics,
         })
     }

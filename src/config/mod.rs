@@ -1,9 +1,13 @@
 //! Configuration: read once from the environment in `main`, validated per role, passed down.
 
 mod env;
+mod ingest;
+mod jobs;
 mod storage;
 
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
+pub use ingest::{IngestConfig, MIN_PART_SIZE};
+pub use jobs::JobsConfig;
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
 
 use secrecy::{SecretBox, SecretString};
@@ -114,6 +118,10 @@ pub struct Config {
     pub sentry_dsn: Option<SecretString>,
     /// `MM_ENVIRONMENT` (alias `SENTRY_ENVIRONMENT`), default `development`.
     pub environment: String,
+    /// Job system tunables (config/jobs.rs).
+    pub jobs: JobsConfig,
+    /// Upload limits and masters retention (config/ingest.rs).
+    pub ingest: IngestConfig,
     /// Every problem found while reading; `problems_for(role)` adds the role's requirements.
     problems: Vec<Problem>,
 }
@@ -202,6 +210,8 @@ impl Config {
         };
 
         let storage = StorageConfig::from_env(env, &mut p);
+        let jobs = JobsConfig::from_env(env, &mut p);
+        let ingest = IngestConfig::from_env(env, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
         Config {
@@ -232,6 +242,8 @@ impl Config {
             environment: env
                 .var(&["MM_ENVIRONMENT", "SENTRY_ENVIRONMENT"])
                 .unwrap_or_else(|| "development".into()),
+            jobs,
+            ingest,
             problems: p,
         }
     }

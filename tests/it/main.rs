@@ -1,7 +1,10 @@
 //! Integration tests: one test binary (one link) with a module per area. Each test starts mm
 //! on port 0 against a fresh PostgreSQL database, its own Redis key prefix and a temp data dir.
 
+// Each area uses some of the harness's helpers, none uses all of them.
+#[allow(dead_code)]
 mod harness;
 
 mod config_cli;
 mod foundation;
+mod jobs;

@@ -1,0 +1,3 @@
+//! Models: the only place diesel queries are written, one file per table.
+
+pub mod job;
