@@ -104,6 +104,8 @@ pub struct Config {
     pub edge_public_base: String,
     /// `ALLOWED_ORIGINS`: comma-separated origins allowed by CORS; none when unset.
     pub allowed_origins: Vec<String>,
+    /// `MM_STATIC_DIR`, default `./static` (or the source tree's when absent): page assets.
+    pub static_dir: std::path::PathBuf,
     /// `MM_WORKER_HEALTH_PORT`, default 8081: the worker's `/health` and `/metrics` port.
     pub worker_health_port: u16,
     /// `MM_WORKER_CONCURRENCY`, default 1: jobs run at once per worker process.
@@ -231,6 +233,10 @@ impl Config {
             edge_keys,
             edge_public_base,
             allowed_origins,
+            static_dir: env
+                .var(&["MM_STATIC_DIR"])
+                .map(Into::into)
+                .unwrap_or_else(default_static_dir),
             worker_health_port: env.parsed(&["MM_WORKER_HEALTH_PORT"], 8081, &mut p),
             worker_concurrency: env.parsed(&["MM_WORKER_CONCURRENCY"], 1, &mut p),
             shutdown_timeout_secs: shutdown.0,
@@ -297,6 +303,16 @@ impl Config {
     /// The key that signs new edge tokens: the first one listed.
     pub fn signing_key(&self) -> Option<&EdgeKey> {
         self.edge_keys.first()
+    }
+}
+
+/// `./static` when mm runs from a checkout or the container's /app; else the source tree's.
+fn default_static_dir() -> std::path::PathBuf {
+    let here = std::path::PathBuf::from("static");
+    if here.join("app.css").exists() {
+        here
+    } else {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/static").into()
     }
 }
 

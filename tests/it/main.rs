@@ -5,6 +5,8 @@
 #[allow(dead_code)]
 mod harness;
 
+mod app_spec;
 mod config_cli;
+mod db_pool;
 mod foundation;
 mod jobs;

@@ -73,6 +73,8 @@ impl TestApp {
 
     /// Graceful stop, as on SIGTERM.
     pub async fn stop(mut self) {
+        // Idle keep-alive connections would hold the drain until they time out.
+        self.client = reqwest::Client::new();
         if let Some(r) = self.running.take() {
             r.stop().await;
         }
