@@ -1,10 +1,12 @@
 //! mm, the Motion Mavericks media asset manager: one binary, four roles (see DESIGN.md).
 
+pub mod assets;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod ingest;
 pub mod metrics;
 pub mod queue;
 pub mod redis_pool;

@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::ingest::UploadMetrics;
 use crate::metrics::Metrics;
 use crate::queue::QueueMetrics;
 use crate::redis_pool::Redis;
@@ -18,6 +19,7 @@ pub struct AppState {
     pub storage: DynStorage,
     pub metrics: Arc<Metrics>,
     pub queue_metrics: Arc<QueueMetrics>,
+    pub upload_metrics: Arc<UploadMetrics>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             redis,
             storage,
             queue_metrics: QueueMetrics::new(&metrics),
+            upload_metrics: UploadMetrics::new(&metrics),
             metrics,
         })
     }

@@ -14,10 +14,12 @@ pub mod reconciler;
 mod registry;
 mod runner;
 pub mod stream;
+mod view;
 
 pub use context::JobContext;
 pub use metrics::QueueMetrics;
 pub use registry::{Handler, Registry};
+pub use view::JobView;
 
 use crate::db::DbError;
 use crate::db::models::job::{self as model, NewJob};

@@ -25,7 +25,7 @@ pub(super) async fn parts(
     })
 }
 
-/// Starts the consume loop and the reconciler; shared with `all`.
+/// Starts the consume loop, the reconciler and the upload sweeper; shared with `all`.
 pub(super) fn spawn(
     state: &AppState,
     shutdown: &CancellationToken,
@@ -40,6 +40,10 @@ pub(super) fn spawn(
     tasks.push(tokio::spawn(queue::reconciler::run(
         state.clone(),
         queue::Registry::builtin(),
+        shutdown.child_token(),
+    )));
+    tasks.push(tokio::spawn(crate::ingest::sweeper::run(
+        state.clone(),
         shutdown.child_token(),
     )));
     status
