@@ -5,6 +5,7 @@ mod query;
 
 pub use query::{ListParams, Page, list};
 
+use crate::audit::{self, Entry};
 use crate::db::DbError;
 use crate::db::models::asset::{self, Asset, AssetChanges};
 use crate::db::models::{job, version, version::Version};
@@ -159,20 +160,46 @@ fn check_patch(p: AssetPatch) -> Result<AssetChanges, AppError> {
 }
 
 /// `PATCH /api/assets/{id}`: title, description, tags.
-pub async fn update(state: &AppState, id: Uuid, patch: AssetPatch) -> Result<Asset, AppError> {
+pub async fn update(
+    state: &AppState,
+    id: Uuid,
+    patch: AssetPatch,
+    audit: Entry,
+) -> Result<Asset, AppError> {
     let changes = check_patch(patch)?;
+    let fields: Vec<&str> = [
+        changes.title.as_ref().map(|_| "title"),
+        changes.description.as_ref().map(|_| "description"),
+        changes.tags.as_ref().map(|_| "tags"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let entry = audit
+        .target("asset", id)
+        .details(serde_json::json!({ "fields": fields }));
     state
         .db
-        .run(move |c| asset::update_fields(c, id, &changes))
+        .run(move |c| {
+            use diesel::Connection;
+            c.transaction(|c| {
+                let updated = asset::update_fields(c, id, &changes)?;
+                if updated.is_some() {
+                    audit::record_in(c, &entry)?;
+                }
+                Ok(updated)
+            })
+        })
         .await?
         .ok_or_else(|| AppError::not_found("No asset with this id."))
 }
 
 /// `DELETE /api/assets/{id}`: hides the asset and queues the removal of its files.
-pub async fn delete(state: &AppState, id: Uuid) -> Result<Uuid, AppError> {
+pub async fn delete(state: &AppState, id: Uuid, audit: Entry) -> Result<Uuid, AppError> {
     let cleanup = queue::new_job(state, &RemoveAssetFiles { asset_id: id })
         .map_err(|e| AppError::Internal(e.into()))?;
     let job_id = cleanup.id;
+    let entry = audit.target("asset", id);
     let deleted = state
         .db
         .run(move |c| {
@@ -181,6 +208,7 @@ pub async fn delete(state: &AppState, id: Uuid) -> Result<Uuid, AppError> {
                 let gone = asset::soft_delete(c, id)?;
                 if gone.is_some() {
                     job::insert(c, &cleanup)?;
+                    audit::record_in(c, &entry)?;
                 }
                 Ok(gone)
             })
@@ -195,7 +223,7 @@ pub async fn delete(state: &AppState, id: Uuid) -> Result<Uuid, AppError> {
 
 /// `POST /api/assets/{id}/reprocess`: previews again for a stored master, or promotion again
 /// for a master whose promotion failed. A job already waiting or running is returned as is.
-pub async fn reprocess(state: &AppState, id: Uuid) -> Result<Uuid, AppError> {
+pub async fn reprocess(state: &AppState, id: Uuid, audit: Entry) -> Result<Uuid, AppError> {
     let asset = live(state, id).await?;
     let version_id = asset
         .current_version_id
@@ -250,6 +278,9 @@ pub async fn reprocess(state: &AppState, id: Uuid) -> Result<Uuid, AppError> {
     };
     let kind_owned = kind.to_string();
     let new_id = new.id;
+    let entry = audit.target("asset", id).details(
+        serde_json::json!({ "version_id": version_id, "job_kind": kind, "job_id": new_id }),
+    );
     let job_id = state
         .db
         .run(move |c| {
@@ -265,6 +296,7 @@ pub async fn reprocess(state: &AppState, id: Uuid) -> Result<Uuid, AppError> {
                 }
                 version::set_status(c, version_id, from, next_status, None)?;
                 job::insert(c, &new)?;
+                audit::record_in(c, &entry)?;
                 Ok(new_id)
             })
         })

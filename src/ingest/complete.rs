@@ -4,6 +4,7 @@
 
 use super::plan::Plan;
 use super::uploads::{ensure_uploading, find};
+use crate::audit::{self, Entry};
 use crate::db::DbError;
 use crate::db::models::upload::{self as model, Upload};
 use crate::db::models::{asset, job, version};
@@ -37,6 +38,7 @@ pub async fn complete(
     id: Uuid,
     parts: Option<Vec<CompletedPart>>,
     title: Option<String>,
+    audit: Entry,
 ) -> Result<Completed, AppError> {
     let u = find(state, owner, id).await?;
     if u.state == "completed" {
@@ -57,7 +59,7 @@ pub async fn complete(
     };
     let result = async {
         let meta = assemble(state, &u, parts).await?;
-        create_records(state, &u, &meta, title).await
+        create_records(state, &u, &meta, title, audit).await
     }
     .await;
     match result {
@@ -263,6 +265,7 @@ async fn create_records(
     u: &Upload,
     meta: &ObjectMeta,
     title: Option<String>,
+    audit: Entry,
 ) -> Result<Completed, AppError> {
     let asset_id = u.target_asset_id.unwrap_or_else(Uuid::now_v7);
     let version_id = Uuid::now_v7();
@@ -281,6 +284,12 @@ async fn create_records(
         .unwrap_or_else(|| title_from(&u.original_filename));
     let (u, size) = (u.clone(), meta.size as i64);
     let master_key = format!("masters/{asset_id}/{version_id}/{}", u.filename);
+    let entry = audit.target("upload", u.id).details(serde_json::json!({
+        "asset_id": asset_id,
+        "version_id": version_id,
+        "size": size,
+        "new_asset": u.target_asset_id.is_none(),
+    }));
     let r = state
         .db
         .run(move |c| {
@@ -336,7 +345,7 @@ async fn create_records(
                 )?;
                 job::insert(c, &job)?;
                 model::mark_completed(c, u.id, asset_id, version_id, done.job_id)?;
-                Ok(())
+                audit::record_in(c, &entry)
             })
         })
         .await;

@@ -5,6 +5,7 @@
 use super::complete::{self, Completed};
 use super::media;
 use super::uploads::{check_file, parse_sha256, parse_title};
+use crate::audit::{self, Entry};
 use crate::config::StorageBackend;
 use crate::db::DbError;
 use crate::db::models::upload as model;
@@ -71,6 +72,7 @@ pub async fn presign(
     state: &AppState,
     owner: Option<Uuid>,
     req: PresignRequest,
+    audit: Entry,
 ) -> Result<PresignResponse, AppError> {
     if req.bucket.is_some() {
         return Err(bucket_refused());
@@ -127,8 +129,21 @@ pub async fn presign(
                 target_asset_id: None,
                 title: None,
             };
-            match state.db.run(move |c| model::insert(c, &new)).await {
-                Ok(_) => {}
+            let entry = audit.target("upload", new.id).details(
+                serde_json::json!({ "staging_key": new.staging_key, "contract": "presign" }),
+            );
+            let saved = state
+                .db
+                .run(move |c| {
+                    use diesel::Connection;
+                    c.transaction(|c| {
+                        model::insert(c, &new)?;
+                        audit::record_in(c, &entry)
+                    })
+                })
+                .await;
+            match saved {
+                Ok(()) => {}
                 Err(DbError::Conflict(_)) => {
                     return Err(AppError::conflict(
                         "key-in-use",
@@ -186,6 +201,7 @@ pub async fn promote(
     state: &AppState,
     owner: Option<Uuid>,
     req: PromoteRequest,
+    audit: Entry,
 ) -> Result<PromoteResponse, AppError> {
     if req.masters_bucket.is_some() {
         return Err(bucket_refused());
@@ -222,7 +238,7 @@ pub async fn promote(
         asset_id,
         version_id,
         job_id,
-    } = complete::complete(state, owner, upload.id, None, title).await?;
+    } = complete::complete(state, owner, upload.id, None, title, audit).await?;
     Ok(PromoteResponse {
         asset_id,
         version_id,

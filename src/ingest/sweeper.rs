@@ -3,6 +3,7 @@
 //! `expiring` before storage is touched; an expiry left half done is picked up again later.
 
 use super::uploads::discard_storage;
+use crate::audit::{self, Entry};
 use crate::db::models::upload as model;
 use crate::state::AppState;
 use tokio_util::sync::CancellationToken;
@@ -42,11 +43,23 @@ pub async fn sweep(state: &AppState) -> Result<usize, crate::error::AppError> {
                 continue;
             }
             let id = u.id;
-            if state
+            let entry = Entry::system("sweeper", "upload.expire")
+                .target("upload", id)
+                .details(serde_json::json!({ "staging_key": u.staging_key }));
+            let done = state
                 .db
-                .run(move |c| model::finish(c, id, "expired", None))
-                .await?
-            {
+                .run(move |c| {
+                    use diesel::Connection;
+                    c.transaction(|c| {
+                        let done = model::finish(c, id, "expired", None)?;
+                        if done {
+                            audit::record_in(c, &entry)?;
+                        }
+                        Ok(done)
+                    })
+                })
+                .await?;
+            if done {
                 state.upload_metrics.failed("expired");
                 expired += 1;
                 tracing::info!(upload_id = %id, key = %u.staging_key, "idle upload expired");

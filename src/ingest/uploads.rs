@@ -3,6 +3,7 @@
 
 use super::media::{self, MediaType};
 use super::plan::Plan;
+use crate::audit::{self, Entry};
 use crate::db::models::{asset, upload as model, upload::Upload};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -169,10 +170,12 @@ fn check_size(state: &AppState, size: u64) -> Result<(), AppError> {
 }
 
 /// `POST /api/uploads`: validates, starts the storage side, records the session.
+/// `audit` names the caller; the new upload is recorded with it.
 pub async fn create(
     state: &AppState,
     owner: Option<Uuid>,
     req: NewUpload,
+    audit: Entry,
 ) -> Result<UploadView, AppError> {
     let (filename, media, content_type) = check_file(&req.filename, req.content_type.as_deref())?;
     check_size(state, req.size)?;
@@ -215,7 +218,21 @@ pub async fn create(
         target_asset_id: req.asset_id,
         title,
     };
-    let row = match state.db.run(move |c| model::insert(c, &new)).await {
+    let entry = audit.target("upload", id).details(
+        serde_json::json!({ "filename": new.filename, "size": req.size, "kind": new.kind }),
+    );
+    let saved = state
+        .db
+        .run(move |c| {
+            use diesel::Connection;
+            c.transaction(|c| {
+                let row = model::insert(c, &new)?;
+                audit::record_in(c, &entry)?;
+                Ok(row)
+            })
+        })
+        .await;
+    let row = match saved {
         Ok(row) => row,
         Err(e) => {
             // Nothing half-created: the storage side goes too.
@@ -382,7 +399,12 @@ pub async fn discard_storage(state: &AppState, u: &Upload) -> Result<(), AppErro
 
 /// `DELETE /api/uploads/{id}`: aborts; aborting twice is fine, a completed upload is not.
 /// The row changes first (so a concurrent `complete` cannot win afterwards), then storage.
-pub async fn abort(state: &AppState, owner: Option<Uuid>, id: Uuid) -> Result<(), AppError> {
+pub async fn abort(
+    state: &AppState,
+    owner: Option<Uuid>,
+    id: Uuid,
+    audit: Entry,
+) -> Result<(), AppError> {
     let u = find(state, owner, id).await?;
     if u.state != "aborted" {
         ensure_uploading(&u)?;
@@ -392,6 +414,7 @@ pub async fn abort(state: &AppState, owner: Option<Uuid>, id: Uuid) -> Result<()
             .await?;
         if done {
             state.upload_metrics.failed("aborted");
+            audit::record(&state.db, audit.target("upload", id)).await?;
         } else {
             let now = find(state, owner, id).await?;
             match now.state.as_str() {

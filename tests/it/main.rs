@@ -1,12 +1,14 @@
 //! Integration tests: one test binary (one link) with a module per area. Each test starts mm
 //! on port 0 against a fresh PostgreSQL database, its own Redis key prefix and a temp data dir.
 
-// Each area uses some of the harness's helpers, none uses all of them.
+// Helpers for every area; not every area uses every one.
 #[allow(dead_code)]
 mod harness;
 
+mod accounts;
 mod app_spec;
 mod config_cli;
 mod db_pool;
 mod foundation;
+mod ingest;
 mod jobs;

@@ -193,7 +193,7 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> QueryResult<(Vec<Asset>, 
             .order(
                 sql::<Float>("ts_rank(search, to_tsquery('simple', ")
                     .bind::<Text, _>(ts.clone())
-                    .sql(")")
+                    .sql("))")
                     .desc(),
             )
             .then_order_by(assets::created_at.desc())

@@ -4,6 +4,7 @@
 //! version `stored` and queues its preview job in one transaction, and only then deletes the
 //! staging copy. Every step can run again after a crash.
 
+use crate::audit::{self, Entry};
 use crate::db::models::{job, version, version::Version};
 use crate::queue::events::{self, Event};
 use crate::queue::{self, Job, JobContext, JobError, Subject};
@@ -107,6 +108,15 @@ async fn promote(job: &Promote, ctx: &JobContext) -> Result<(), JobError> {
     );
     let preview_id = preview.id;
     let lock = retention.map(|(m, until)| (lock_name(m), until));
+    let entry = Entry::system("worker", "version.store")
+        .target("version", id)
+        .details(serde_json::json!({
+            "asset_id": job.asset_id,
+            "master_key": v.master_key,
+            "sha256": sha256,
+            "lock_mode": lock.map(|l| l.0),
+            "retain_until": lock.map(|l| l.1.unix_timestamp()),
+        }));
     let stored = st
         .db
         .run(move |c| {
@@ -116,6 +126,7 @@ async fn promote(job: &Promote, ctx: &JobContext) -> Result<(), JobError> {
                     version::mark_stored(c, id, &sha256, lock.map(|l| l.0), lock.map(|l| l.1))?;
                 if stored {
                     job::insert(c, &preview)?;
+                    audit::record_in(c, &entry)?;
                 }
                 Ok(stored)
             })
@@ -231,6 +242,12 @@ async fn mismatch(
     {
         Ok(true) => {
             st.upload_metrics.failed("checksum_mismatch");
+            let entry = Entry::system("worker", "version.checksum_mismatch")
+                .target("version", v.id)
+                .details(serde_json::json!({ "declared": declared, "actual": actual }));
+            if let Err(e) = audit::record(&st.db, entry).await {
+                tracing::warn!(version_id = %v.id, error = %e, "mismatch not written to the audit log");
+            }
             publish(st, job, "checksum_mismatch", Some(reason.clone())).await;
         }
         Ok(false) => {}

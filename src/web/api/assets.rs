@@ -1,53 +1,76 @@
 //! `/api/assets`: the library (search, filters, sort, pages), one asset with its versions and
-//! jobs, edits, soft delete and reprocessing.
+//! jobs, edits, soft delete and reprocessing. Every change is written to the audit log.
 
 use crate::assets::{self, AssetPatch, ListParams};
+use crate::audit::Entry;
+use crate::auth::{Auth, perm};
 use crate::state::AppState;
 use crate::web::ApiResult;
 use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
-pub async fn list(
-    state: web::Data<AppState>,
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assets", web::get().to(list))
+        .route("/assets/{id}", web::get().to(get))
+        .route("/assets/{id}", web::patch().to(patch))
+        .route("/assets/{id}", web::delete().to(delete))
+        .route("/assets/{id}/reprocess", web::post().to(reprocess));
+}
+
+/// `GET /api/assets?q&status&media_type&from&to&sort&page&per_page`.
+async fn list(
+    st: web::Data<AppState>,
+    _: Auth<perm::AssetsRead>,
     params: web::Query<ListParams>,
 ) -> ApiResult<HttpResponse> {
-    let page = assets::list(&state, &params).await?;
+    let page = assets::list(&st, &params).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(page))
 }
 
-pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let detail = assets::detail(&state, id.into_inner()).await?;
+/// `GET /api/assets/{id}`: the asset, its versions with their jobs, the preview state.
+async fn get(
+    st: web::Data<AppState>,
+    _: Auth<perm::AssetsRead>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let detail = assets::detail(&st, id.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(detail))
 }
 
-pub async fn patch(
-    state: web::Data<AppState>,
+/// `PATCH /api/assets/{id} {title?, description?, tags?}`.
+async fn patch(
+    st: web::Data<AppState>,
+    auth: Auth<perm::AssetsWrite>,
     id: web::Path<Uuid>,
     body: web::Json<AssetPatch>,
 ) -> ApiResult<HttpResponse> {
-    let asset = assets::update(&state, id.into_inner(), body.into_inner()).await?;
+    let entry = Entry::by(&auth, "asset.update");
+    let asset = assets::update(&st, id.into_inner(), body.into_inner(), entry).await?;
     Ok(HttpResponse::Ok().json(asset))
 }
 
-pub async fn delete(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    assets::delete(&state, id.into_inner()).await?;
+/// `DELETE /api/assets/{id}`: soft delete; previews and unprotected masters are removed.
+async fn delete(
+    st: web::Data<AppState>,
+    auth: Auth<perm::AssetsDelete>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let entry = Entry::by(&auth, "asset.delete");
+    assets::delete(&st, id.into_inner(), entry).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn reprocess(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let job_id = assets::reprocess(&state, id.into_inner()).await?;
+/// `POST /api/assets/{id}/reprocess` -> 202 `{job_id}`.
+async fn reprocess(
+    st: web::Data<AppState>,
+    auth: Auth<perm::AssetsWrite>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let entry = Entry::by(&auth, "asset.reprocess");
+    let job_id = assets::reprocess(&st, id.into_inner(), entry).await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({ "job_id": job_id })))
-}
-
-pub fn routes(scope: actix_web::Scope) -> actix_web::Scope {
-    scope
-        .route("/assets", web::get().to(list))
-        .route("/assets/{id}", web::get().to(get))
-        .route("/assets/{id}", web::patch().to(patch))
-        .route("/assets/{id}", web::delete().to(delete))
-        .route("/assets/{id}/reprocess", web::post().to(reprocess))
 }

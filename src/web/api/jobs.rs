@@ -1,6 +1,7 @@
 //! `GET /api/jobs/{id}`: a job's state as a person sees it (queued with its place in the
 //! queue, running with percent and time left, ready, failed with the reason in words).
 
+use crate::auth::{Auth, perm};
 use crate::db::models::job as model;
 use crate::error::AppError;
 use crate::queue::JobView;
@@ -9,7 +10,15 @@ use crate::web::ApiResult;
 use actix_web::{HttpResponse, web};
 use uuid::Uuid;
 
-pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/jobs/{id}", web::get().to(get));
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    _: Auth<perm::AssetsRead>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let (row, position) = state
         .db

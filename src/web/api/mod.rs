@@ -1,18 +1,29 @@
 //! `/api/*` JSON routes of the api role.
 
 mod assets;
+mod audit;
+mod auth;
 mod health;
 mod jobs;
 mod legacy;
+mod tokens;
 mod uploads;
+mod users;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let scope = web::scope("/api")
-        .route("/health", web::get().to(health::health))
-        .route("/ready", web::get().to(health::ready))
-        .route("/jobs/{id}", web::get().to(jobs::get));
-    let scope = legacy::routes(assets::routes(uploads::routes(scope)));
-    cfg.service(scope);
+    cfg.service(
+        web::scope("/api")
+            .route("/health", web::get().to(health::health))
+            .route("/ready", web::get().to(health::ready))
+            .configure(auth::configure)
+            .configure(users::configure)
+            .configure(tokens::configure)
+            .configure(audit::configure)
+            .configure(jobs::configure)
+            .configure(uploads::configure)
+            .configure(assets::configure)
+            .configure(legacy::configure),
+    );
 }

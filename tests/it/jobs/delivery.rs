@@ -31,16 +31,7 @@ async fn a_job_runs_once_reports_progress_and_is_acknowledged() {
     let queued = q.job(id).await;
     assert_eq!((queued.state.as_str(), queued.attempts), ("queued", 0));
     assert_eq!(queued.asset_id, Some(asset_id));
-    let api: Value = q
-        .app
-        .client
-        .get(q.app.url(&format!("/api/jobs/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, api) = q.api_job(id).await;
     assert_eq!(api["state"], "queued", "{api}");
     assert_eq!(api["queue_position"], 0, "{api}");
 
@@ -84,27 +75,19 @@ async fn a_job_runs_once_reports_progress_and_is_acknowledged() {
         ]
     );
 
-    let api: Value = q
+    let (_, api) = q.api_job(id).await;
+    assert_eq!(api["state"], "ready", "{api}");
+    assert_eq!(api["record_state"], "succeeded");
+    assert!(api["queue_position"].is_null());
+    assert_eq!(q.api_job(Uuid::new_v4()).await.0, 404);
+    let anonymous = q
         .app
         .client
         .get(q.app.url(&format!("/api/jobs/{id}")))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    assert_eq!(api["state"], "ready", "{api}");
-    assert_eq!(api["record_state"], "succeeded");
-    assert!(api["queue_position"].is_null());
-    let missing = q
-        .app
-        .client
-        .get(q.app.url(&format!("/api/jobs/{}", Uuid::new_v4())))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 404);
+    assert_eq!(anonymous.status(), 401);
     worker.stop().await;
 }
 
@@ -193,16 +176,7 @@ async fn a_fatal_error_fails_the_job_at_once_with_the_reason() {
     assert_eq!(row.error.as_deref(), Some("the file is not a video"));
     worker.stop().await;
     assert_eq!(kinds::track(&k).started, 1);
-    let api: Value = q
-        .app
-        .client
-        .get(q.app.url(&format!("/api/jobs/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, api) = q.api_job(id).await;
     assert_eq!(api["state"], "failed");
     assert_eq!(api["error"], "the file is not a video");
     let mut r = q.redis().await;

@@ -23,6 +23,8 @@ use uuid::Uuid;
 pub struct Queue {
     pub app: TestApp,
     pub state: AppState,
+    /// A Viewer's API token, for `GET /api/jobs/{id}`.
+    pub token: String,
 }
 
 /// Short heartbeats and timeouts so reclaim and retry happen within seconds.
@@ -44,7 +46,8 @@ impl Queue {
         let state = AppState::connect(Arc::new(app.config()), Metrics::new("worker"))
             .await
             .expect("state connects");
-        Queue { app, state }
+        let (_, token) = crate::ingest::caller(&app, "viewer@mm.test", mm::auth::Role::Viewer);
+        Queue { app, state, token }
     }
 
     pub fn registry() -> Registry {
@@ -91,6 +94,19 @@ impl Queue {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// `GET /api/jobs/{id}` as a signed-in viewer.
+    pub async fn api_job(&self, id: Uuid) -> (u16, serde_json::Value) {
+        let r = self
+            .app
+            .client
+            .get(self.app.url(&format!("/api/jobs/{id}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or_default())
     }
 
     pub async fn redis(&self) -> redis::aio::MultiplexedConnection {
