@@ -156,10 +156,11 @@ pub async fn presign(
     }
     let url = state
         .storage
-        .presign_put(
+        .presign_put_sized(
             Bucket::Staging,
             &req.key,
             Some(&content_type),
+            req.content_length,
             Duration::from_secs(expires),
         )
         .await?;

@@ -250,7 +250,13 @@ pub async fn create(
         view.url = Some(
             state
                 .storage
-                .presign_put(Bucket::Staging, &key, Some(&content_type), cfg.url_ttl)
+                .presign_put_sized(
+                    Bucket::Staging,
+                    &key,
+                    Some(&content_type),
+                    Some(req.size),
+                    cfg.url_ttl,
+                )
                 .await?,
         );
         view.headers = Some(serde_json::json!({ "Content-Type": content_type }));
@@ -322,16 +328,23 @@ pub async fn presign_parts(
                     part_size: ps as u64,
                     part_count: pc as u32,
                 };
+                let len = plan.part_len(size, n);
                 let url = state
                     .storage
-                    .presign_part(Bucket::Staging, &u.staging_key, sid, n, ttl)
+                    .presign_part_sized(Bucket::Staging, &u.staging_key, sid, n, Some(len), ttl)
                     .await?;
-                (url, plan.part_len(size, n))
+                (url, len)
             }
             _ => {
                 let url = state
                     .storage
-                    .presign_put(Bucket::Staging, &u.staging_key, Some(&u.content_type), ttl)
+                    .presign_put_sized(
+                        Bucket::Staging,
+                        &u.staging_key,
+                        Some(&u.content_type),
+                        u.size_bytes.map(|s| s as u64),
+                        ttl,
+                    )
                     .await?;
                 (url, size)
             }

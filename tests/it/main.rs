@@ -12,3 +12,7 @@ mod db_pool;
 mod foundation;
 mod ingest;
 mod jobs;
+mod lifecycle;
+mod storage_contract;
+mod storage_local;
+mod storage_s3;

@@ -6,6 +6,7 @@ mod auth;
 mod health;
 mod jobs;
 mod legacy;
+mod storage_local;
 mod tokens;
 mod uploads;
 mod users;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(jobs::configure)
             .configure(uploads::configure)
             .configure(assets::configure)
-            .configure(legacy::configure),
+            .configure(legacy::configure)
+            .configure(storage_local::configure),
     );
 }

@@ -90,6 +90,7 @@ async fn bad_upload_requests_are_refused_and_create_nothing() {
         .app
         .client
         .post(t.app.url("/api/uploads"))
+        .bearer_auth(&t.token)
         .header("content-type", "application/json")
         .body("{\"filename\": ")
         .send()
