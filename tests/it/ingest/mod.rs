@@ -8,6 +8,7 @@ mod flow;
 mod killed_worker;
 mod legacy;
 mod promotion;
+mod s3;
 mod sweeper;
 
 use crate::harness::TestApp;
