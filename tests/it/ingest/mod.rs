@@ -2,6 +2,7 @@
 //! resume and refresh, idempotent completion, every bad input, the sweeper, promotion
 //! (checksum mismatch, retention, a worker killed mid-copy) and the assets API.
 
+mod access;
 mod assets;
 mod bad_input;
 mod flow;
@@ -259,6 +260,17 @@ pub fn caller(app: &TestApp, email: &str, role: UserRole) -> (User, String) {
     let scopes: Vec<Permission> = mm::auth::permissions_of(role).to_vec();
     let (_, token) = crate::accounts::seed_token(app, &user, &scopes, 3600);
     (user, token)
+}
+
+/// Asserts a refusal: this status, this code, and a message a person can read.
+pub fn refused(answer: &(u16, Value), status: u16, code: &str) {
+    assert_eq!(answer.0, status, "{}", answer.1);
+    assert_eq!(answer.1["code"], code, "{}", answer.1);
+    assert!(
+        answer.1["message"].as_str().is_some_and(|m| m.len() > 10),
+        "{}",
+        answer.1
+    );
 }
 
 pub fn content_type_of(name: &str) -> &'static str {
