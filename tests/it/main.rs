@@ -11,6 +11,8 @@ mod config_cli;
 mod db_pool;
 mod edge;
 mod foundation;
+mod ingest;
+mod jobs;
 mod lifecycle;
 mod storage_contract;
 mod storage_local;

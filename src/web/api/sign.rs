@@ -3,12 +3,15 @@
 use crate::audit::{self, Entry};
 use crate::auth::{Auth, Permission, perm};
 use crate::config::SIGN_DEFAULT_SECS;
+use crate::db::models::asset;
 use crate::error::AppError;
 use crate::signing::{self, SignError, Signer};
 use crate::state::AppState;
 use crate::web::ApiResult;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 #[derive(Debug, Deserialize)]
 pub struct SignBody {
@@ -102,10 +105,25 @@ pub async fn sign_preview(
         }))
 }
 
-/// The preview directory of an asset's current version.
-async fn preview_of_asset(_state: &AppState, _id: &str) -> Result<String, AppError> {
-    Err(AppError::bad_request(
-        "asset-lookup-unavailable",
-        "Signing by asset_id needs the asset library; send preview_prefix.",
-    ))
+/// The preview directory of an asset's current version: `previews/<asset>/<version>/`, where
+/// the worker writes it.
+async fn preview_of_asset(state: &AppState, id: &str) -> Result<String, AppError> {
+    let id: Uuid = id.trim().parse().map_err(|_| {
+        AppError::bad_request("invalid-asset-id", "asset_id must be an asset's UUID.")
+    })?;
+    let found = state.db.run(move |c| asset::find_live(c, id)).await?;
+    let asset = found.ok_or_else(|| {
+        AppError::client(
+            StatusCode::NOT_FOUND,
+            "asset-not-found",
+            "No asset with this id.",
+        )
+    })?;
+    let version = asset.current_version_id.ok_or_else(|| {
+        AppError::conflict(
+            "no-version",
+            "This asset has no stored version yet, so no preview to play.",
+        )
+    })?;
+    Ok(format!("previews/{}/{version}/", asset.id))
 }

@@ -178,3 +178,49 @@ async fn mm_sign_prints_a_url_the_edge_plays() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_preview_by_asset_grants_its_current_version() {
+    let t = crate::ingest::Ingest::start(&[]).await;
+    let done = t
+        .upload("clip.mov", &crate::ingest::data(1000, 7), json!({}))
+        .await;
+    t.wait_job(&done["job_id"], |j| j.state == "succeeded")
+        .await;
+    let asset = done["asset_id"].as_str().unwrap().to_string();
+    let version = done["version_id"].as_str().unwrap();
+    let prefix = format!("previews/{asset}/{version}/");
+    let storage = storage_of(&t.app).await;
+    put(&storage, &format!("{prefix}index.m3u8"), "#EXTM3U\n").await;
+
+    let (status, body) = t
+        .post("/api/sign-preview", json!({"asset_id": asset}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let url = body["url"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/{prefix}index.m3u8")), "{url}");
+    let r = t.app.client.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "#EXTM3U\n");
+
+    let unknown = uuid::Uuid::new_v4().to_string();
+    for (id, status, code) in [
+        (unknown.as_str(), 404, "asset-not-found"),
+        ("not-a-uuid", 400, "invalid-asset-id"),
+    ] {
+        let (s, body) = t.post("/api/sign-preview", json!({"asset_id": id})).await;
+        assert_eq!((s, body["code"].as_str()), (status, Some(code)), "{id}");
+    }
+    let (s, _) = t
+        .call(
+            reqwest::Method::DELETE,
+            format!("/api/assets/{asset}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (s, body) = t
+        .post("/api/sign-preview", json!({"asset_id": asset}))
+        .await;
+    assert_eq!((s, body["code"].as_str()), (404, Some("asset-not-found")));
+}
