@@ -1,3 +1,5 @@
+//! Unit tests of signing: tokens, rotation, scope, the original form and playback URLs.
+
 use super::*;
 use crate::config::{Config, Env};
 

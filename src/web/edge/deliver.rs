@@ -1,5 +1,6 @@
-//! Delivery of an authorized object: from a local file (local storage), from the disk cache
-//! (S3), or streamed from S3 with the Range passed through (cache off, or object too large).
+//! Delivery of an authorized object: from the memory tier or a local file (local storage), from
+//! the disk cache (S3), or streamed from S3 (`origin.rs`) when the cache is off or the object
+//! too large for it.
 
 use super::EdgeState;
 use super::body;
@@ -7,13 +8,13 @@ use super::hot::FileId;
 use super::respond::{self, Ranged, Validators};
 use crate::edge_cache::{FillError, Lookup};
 use crate::error::AppError;
-use crate::storage::{Bucket, ObjectMeta, StorageError};
+use crate::storage::{Bucket, StorageError};
 use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use bytes::Bytes;
 use std::fs::File;
-use std::time::{Instant, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 impl EdgeState {
     pub(super) async fn deliver(
@@ -158,119 +159,10 @@ impl EdgeState {
             Source::File(file, base) => res.body(body::file(file, base + start, len, sent)),
         }
     }
-
-    /// Streams from S3: HEAD (and conditional GETs) ask for the metadata first; a GET passes
-    /// its single range on to S3.
-    async fn passthrough(&self, req: &HttpRequest, key: &str) -> Result<HttpResponse, AppError> {
-        let conditional = [
-            header::IF_NONE_MATCH,
-            header::IF_MODIFIED_SINCE,
-            header::IF_RANGE,
-        ]
-        .iter()
-        .any(|h| req.headers().contains_key(h));
-        let is_head = req.method() == Method::HEAD;
-        let range = if conditional || is_head {
-            let meta = self
-                .origin("head", self.storage.head(Bucket::Previews, key))
-                .await?;
-            let v = validators(&meta);
-            let mut res = object_head(key, &v);
-            if v.not_modified(req) {
-                return Ok(res.status(StatusCode::NOT_MODIFIED).finish());
-            }
-            if is_head {
-                return Ok(res.body(body::empty(meta.size)));
-            }
-            respond::requested(req, &v)
-        } else {
-            req.headers()
-                .get(header::RANGE)
-                .and_then(|h| h.to_str().ok())
-                .and_then(respond::parse_range)
-                .map_or(Ranged::Whole, Ranged::One)
-        };
-        let range = match range {
-            Ranged::Whole => None,
-            Ranged::One(r) => Some(r),
-        };
-        let got = match self
-            .origin("get", self.storage.get(Bucket::Previews, key, range))
-            .await
-        {
-            Err(OriginError::Storage(StorageError::RangeNotSatisfiable { size })) => {
-                return Ok(unsatisfiable(size));
-            }
-            other => other?,
-        };
-        let mut res = object_head(key, &validators(&got.meta));
-        let len = match got.range {
-            Some(r) => {
-                res.status(StatusCode::PARTIAL_CONTENT);
-                res.insert_header((
-                    header::CONTENT_RANGE,
-                    respond::content_range(r, got.meta.size),
-                ));
-                r.len()
-            }
-            None => got.meta.size,
-        };
-        let sent = self.edge_metrics.bytes_sent.clone();
-        Ok(res.body(body::origin(got.body, len, self.origin_timeout, sent)))
-    }
-
-    /// Runs one origin call under the origin timeout, timing it.
-    async fn origin<T>(
-        &self,
-        op: &str,
-        call: impl Future<Output = Result<T, StorageError>>,
-    ) -> Result<T, OriginError> {
-        let start = Instant::now();
-        let r = tokio::time::timeout(self.origin_timeout, call).await;
-        self.edge_metrics
-            .origin_seconds
-            .with_label_values(&[op])
-            .observe(start.elapsed().as_secs_f64());
-        match r {
-            Err(_) => Err(OriginError::Timeout),
-            Ok(r) => r.map_err(OriginError::Storage),
-        }
-    }
-}
-
-enum OriginError {
-    Timeout,
-    Storage(StorageError),
-}
-
-impl From<OriginError> for AppError {
-    fn from(e: OriginError) -> Self {
-        match e {
-            OriginError::Timeout => AppError::Origin {
-                timed_out: true,
-                detail: "no answer within MM_EDGE_ORIGIN_TIMEOUT".into(),
-            },
-            OriginError::Storage(e) if e.is_not_found() => not_found(),
-            OriginError::Storage(StorageError::InvalidKey(_)) => {
-                AppError::bad_request("bad-path", "The object path is not a valid storage key.")
-            }
-            OriginError::Storage(e) => AppError::Origin {
-                timed_out: false,
-                detail: e.to_string(),
-            },
-        }
-    }
-}
-
-fn validators(meta: &ObjectMeta) -> Validators<'_> {
-    Validators {
-        etag: &meta.etag,
-        last_modified: meta.last_modified.unix_timestamp(),
-    }
 }
 
 /// Status 200 with the headers every object answer carries.
-fn object_head(key: &str, v: &Validators<'_>) -> HttpResponseBuilder {
+pub(super) fn object_head(key: &str, v: &Validators<'_>) -> HttpResponseBuilder {
     let (content_type, cache_control) = respond::kind(key);
     let mut res = HttpResponse::Ok();
     res.insert_header((header::CONTENT_TYPE, content_type))
@@ -281,11 +173,11 @@ fn object_head(key: &str, v: &Validators<'_>) -> HttpResponseBuilder {
     res
 }
 
-fn not_found() -> AppError {
+pub(super) fn not_found() -> AppError {
     AppError::not_found("No such object.")
 }
 
-fn unsatisfiable(size: u64) -> HttpResponse {
+pub(super) fn unsatisfiable(size: u64) -> HttpResponse {
     let mut res = AppError::client(
         StatusCode::RANGE_NOT_SATISFIABLE,
         "range-not-satisfiable",

@@ -5,6 +5,7 @@ mod cors;
 mod deliver;
 mod hot;
 pub mod metrics;
+mod origin;
 pub mod path;
 pub mod respond;
 mod serve;
