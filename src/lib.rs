@@ -5,6 +5,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod media;
 pub mod metrics;
 pub mod queue;
 pub mod redis_pool;

@@ -3,6 +3,7 @@
 mod check;
 mod keygen;
 mod migrate;
+mod preview_file;
 
 pub use keygen::new_key;
 
@@ -19,6 +20,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen { kid, secret } => keygen::run(&kid, secret),
         Command::Migrate { revert } => migrate::run(&config, revert),
         Command::Serve { role } => serve(config, role),
+        Command::PreviewFile {
+            input,
+            out,
+            print_plan,
+        } => {
+            let _telemetry = crate::telemetry::init(&config);
+            preview_file::run(&config, &input, &out, print_plan)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,9 +1,11 @@
 //! Configuration: read once from the environment in `main`, validated per role, passed down.
 
 mod env;
+mod preview;
 mod storage;
 
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
+pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
 
 use secrecy::{SecretBox, SecretString};
@@ -92,6 +94,7 @@ pub struct Config {
     /// `MM_REDIS_POOL_SIZE`, default 16.
     pub redis_pool_size: usize,
     pub storage: StorageConfig,
+    pub preview: PreviewConfig,
     /// `MM_SECRET_KEY` (base64, at least 32 bytes): signs local storage URLs and sessions.
     pub secret_key: Option<SecretBytes>,
     /// `MM_EDGE_KEYS` (`kid:base64key,...`; the first signs) or `EDGE_SIGNING_KEY` (one key).
@@ -202,6 +205,7 @@ impl Config {
         };
 
         let storage = StorageConfig::from_env(env, &mut p);
+        let preview = PreviewConfig::from_env(env, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
         Config {
@@ -217,6 +221,7 @@ impl Config {
                 .unwrap_or_else(|| "mm:".into()),
             redis_pool_size: env.parsed(&["MM_REDIS_POOL_SIZE"], 16, &mut p),
             storage,
+            preview,
             secret_key,
             edge_keys,
             edge_public_base,
@@ -270,6 +275,7 @@ impl Config {
             ));
         }
         p.extend(self.storage.problems_for(role));
+        p.extend(self.preview.problems_for(role));
         if self.worker_concurrency == 0 {
             p.push(problem(
                 "MM_WORKER_CONCURRENCY",
