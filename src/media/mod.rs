@@ -72,11 +72,30 @@ impl MediaInput {
         }
     }
 
-    /// The size of a local input, to refuse empty files before ffmpeg sees them.
+    /// The size of a local regular file, to refuse empty files before ffmpeg sees them.
     pub fn local_len(&self) -> Option<u64> {
         match self {
-            MediaInput::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            MediaInput::Path(p) => std::fs::metadata(p)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len()),
             MediaInput::Url(_) => None,
         }
+    }
+
+    /// The first bytes of a local regular file, to tell a cut-off movie from a non-movie.
+    pub fn local_head(&self) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let MediaInput::Path(p) = self else {
+            return None;
+        };
+        // Checked before opening: opening a FIFO would block until someone writes to it.
+        if !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        let f = std::fs::File::open(p).ok()?;
+        let mut head = Vec::with_capacity(16);
+        f.take(16).read_to_end(&mut head).ok()?;
+        Some(head)
     }
 }

@@ -71,7 +71,17 @@ impl TechnicalMetadata {
 
 /// Probes `input` with ffprobe. Refuses empty, non-media and stream-less inputs as `BadInput`.
 pub async fn probe(tools: &Tools, input: &MediaInput) -> Result<TechnicalMetadata, FfmpegError> {
-    if input.local_len() == Some(0) {
+    probe_with_head(tools, input, input.local_head().as_deref()).await
+}
+
+/// As `probe`, given the first bytes of a remote input (read by the caller with a range
+/// request) so that a cut-off movie and a non-movie get different reasons.
+pub async fn probe_with_head(
+    tools: &Tools,
+    input: &MediaInput,
+    head: Option<&[u8]>,
+) -> Result<TechnicalMetadata, FfmpegError> {
+    if input.local_len() == Some(0) || head.is_some_and(|h| h.is_empty()) {
         return Err(FfmpegError::bad_input(BadInput::Empty, "0 bytes"));
     }
     let out = tools
@@ -80,8 +90,28 @@ pub async fn probe(tools: &Tools, input: &MediaInput) -> Result<TechnicalMetadat
         .args(input.input_args())
         .redact(input.secret())
         .output()
-        .await?;
-    parse(&out)
+        .await;
+    match out {
+        // The mov demuxer is chosen by the name alone for any file called .mov or .mp4, and
+        // says "moov atom not found" for a text file too: only a file that starts like a
+        // QuickTime/MP4 file is a truncated one.
+        Err(FfmpegError::BadInput {
+            kind: BadInput::Truncated,
+            detail,
+        }) if head.is_some_and(|h| !looks_like_iso_bmff(h)) => {
+            Err(FfmpegError::bad_input(BadInput::NotMedia, detail))
+        }
+        Err(e) => Err(e),
+        Ok(out) => parse(&out),
+    }
+}
+
+/// Whether `head` starts with an ISO base media (MP4/QuickTime) box.
+pub fn looks_like_iso_bmff(head: &[u8]) -> bool {
+    const TYPES: [&[u8; 4]; 9] = [
+        b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid", b"styp",
+    ];
+    head.len() >= 8 && TYPES.iter().any(|t| &head[4..8] == *t)
 }
 
 #[derive(Deserialize)]
