@@ -1,4 +1,5 @@
-//! The command line: `mm serve`, `mm migrate`, `mm check`, `mm keygen`, with env twins.
+//! The command line: `mm serve`, `mm migrate`, `mm check`, `mm keygen`, `mm user`, `mm token`,
+//! with env twins.
 
 use crate::config::Role;
 use clap::{Parser, Subcommand};
@@ -35,6 +36,11 @@ pub enum Command {
         #[arg(long, env = "MM_ROLE", value_enum, default_value = "all")]
         role: Role,
     },
+    /// Storage set-up (buckets or directories).
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
     /// Print a new random key: `kid:base64` for MM_EDGE_KEYS, or base64 for MM_SECRET_KEY.
     Keygen {
         /// Key id to put before the key (MM_EDGE_KEYS form).
@@ -56,6 +62,70 @@ pub enum Command {
         #[arg(long)]
         print_plan: bool,
     },
+    /// Manage accounts in the database at DATABASE_URL.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Manage API tokens in the database at DATABASE_URL.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password comes from MM_PASSWORD or the first line of stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin, manager, editor or viewer.
+        #[arg(long)]
+        role: crate::auth::Role,
+        /// Display name; the email's local part when omitted.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Replace a password (MM_PASSWORD or stdin) and end the user's sessions.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Disable an account: its sessions and tokens stop working at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// List every account.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it once.
+    Create {
+        /// The owner's email.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes within the owner's role, e.g. assets:read,uploads:create
+        /// (default assets:read).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Option<Vec<String>>,
+        /// Lifetime like 30d or 12h (default 90d).
+        #[arg(long)]
+        ttl: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum StorageCommand {
+    /// Create missing buckets and set CORS for ALLOWED_ORIGINS and MM_PUBLIC_URL, lifecycle
+    /// rules (abort multipart uploads after 3 days, expire staging after 7), versioning and
+    /// Object Lock on masters (S3); create the directories under MM_DATA_DIR (local).
+    Init,
 }
 
 #[cfg(test)]

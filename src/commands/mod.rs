@@ -4,6 +4,9 @@ mod check;
 mod keygen;
 mod migrate;
 mod preview_file;
+mod storage;
+mod token;
+mod user;
 
 pub use keygen::new_key;
 
@@ -28,6 +31,9 @@ pub fn run(cli: Cli) -> ExitCode {
             let _telemetry = crate::telemetry::init(&config);
             preview_file::run(&config, &input, &out, print_plan)
         }
+        Command::Storage { command } => storage::run(&config, command),
+        Command::User { action } => user::run(&config, &env, action),
+        Command::Token { action } => token::run(&config, action),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,9 +1,11 @@
 //! Configuration: read once from the environment in `main`, validated per role, passed down.
 
+mod auth;
 mod env;
 mod preview;
 mod storage;
 
+pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
 pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
@@ -95,6 +97,7 @@ pub struct Config {
     pub redis_pool_size: usize,
     pub storage: StorageConfig,
     pub preview: PreviewConfig,
+    pub auth: AuthConfig,
     /// `MM_SECRET_KEY` (base64, at least 32 bytes): signs local storage URLs and sessions.
     pub secret_key: Option<SecretBytes>,
     /// `MM_EDGE_KEYS` (`kid:base64key,...`; the first signs) or `EDGE_SIGNING_KEY` (one key).
@@ -103,6 +106,8 @@ pub struct Config {
     pub edge_public_base: String,
     /// `ALLOWED_ORIGINS`: comma-separated origins allowed by CORS; none when unset.
     pub allowed_origins: Vec<String>,
+    /// `MM_STATIC_DIR`, default `./static` (or the source tree's when absent): page assets.
+    pub static_dir: std::path::PathBuf,
     /// `MM_WORKER_HEALTH_PORT`, default 8081: the worker's `/health` and `/metrics` port.
     pub worker_health_port: u16,
     /// `MM_WORKER_CONCURRENCY`, default 1: jobs run at once per worker process.
@@ -206,6 +211,7 @@ impl Config {
 
         let storage = StorageConfig::from_env(env, &mut p);
         let preview = PreviewConfig::from_env(env, &mut p);
+        let auth = AuthConfig::from_env(env, &public_url, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
         Config {
@@ -222,10 +228,15 @@ impl Config {
             redis_pool_size: env.parsed(&["MM_REDIS_POOL_SIZE"], 16, &mut p),
             storage,
             preview,
+            auth,
             secret_key,
             edge_keys,
             edge_public_base,
             allowed_origins,
+            static_dir: env
+                .var(&["MM_STATIC_DIR"])
+                .map(Into::into)
+                .unwrap_or_else(default_static_dir),
             worker_health_port: env.parsed(&["MM_WORKER_HEALTH_PORT"], 8081, &mut p),
             worker_concurrency: env.parsed(&["MM_WORKER_CONCURRENCY"], 1, &mut p),
             shutdown_timeout_secs: shutdown.0,
@@ -291,6 +302,16 @@ impl Config {
     /// The key that signs new edge tokens: the first one listed.
     pub fn signing_key(&self) -> Option<&EdgeKey> {
         self.edge_keys.first()
+    }
+}
+
+/// `./static` when mm runs from a checkout or the container's /app; else the source tree's.
+fn default_static_dir() -> std::path::PathBuf {
+    let here = std::path::PathBuf::from("static");
+    if here.join("app.css").exists() {
+        here
+    } else {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/static").into()
     }
 }
 

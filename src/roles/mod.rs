@@ -130,6 +130,7 @@ fn http_server(
     JoinHandle<std::io::Result<()>>,
 )> {
     let sentry_on = config.sentry_dsn.is_some();
+    let static_dir = config.static_dir.clone();
     let server = HttpServer::new(move || {
         let p = parts.clone();
         let mut app = App::new()
@@ -157,7 +158,7 @@ fn http_server(
                 if p.api.is_some() {
                     web::api::configure(cfg);
                     web::pages::configure(cfg);
-                    cfg.service(actix_files::Files::new("/static", static_dir()).use_etag(true));
+                    cfg.service(actix_files::Files::new("/static", &static_dir).use_etag(true));
                 }
                 if p.edge.is_some() {
                     web::edge::configure(cfg);
@@ -193,11 +194,4 @@ fn http_server(
     .run();
     let handle = server.handle();
     Ok((handle, tokio::spawn(server)))
-}
-
-/// Where `static/` is: next to the binary's working directory, or MM_STATIC_DIR.
-fn static_dir() -> std::path::PathBuf {
-    std::env::var_os("MM_STATIC_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/static").into())
 }

@@ -1,5 +1,8 @@
 //! Server-rendered pages (askama); one struct per page, templates in `templates/`.
 
+mod account;
+pub(crate) mod login;
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
@@ -15,9 +18,32 @@ struct NotFound;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index));
+    login::configure(cfg);
+    account::configure(cfg);
 }
 
-fn html(body: Result<String, askama::Error>, status: actix_web::http::StatusCode) -> HttpResponse {
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+/// An HTML error page with `status`; `message` is shown as is (escaped).
+pub fn error_page(status: actix_web::http::StatusCode, message: &str) -> HttpResponse {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let mut resp = html(ErrorPage { title, message }.render(), status);
+    resp.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    resp
+}
+
+pub(crate) fn html(
+    body: Result<String, askama::Error>,
+    status: actix_web::http::StatusCode,
+) -> HttpResponse {
     match body {
         Ok(b) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
