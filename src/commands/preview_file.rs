@@ -60,10 +60,20 @@ pub fn run(config: &Config, input: &Path, out: &Path, print_plan: bool) -> anyho
             "wall_seconds": wall,
             "realtime_factor": meta.duration / wall,
             "encoder": encoder.kind.as_str(),
+            "peak_rss_kib": peak_rss_kib(),
             "metadata": meta,
             "manifest": manifest,
         });
         println!("{}", serde_json::to_string_pretty(&summary)?);
         Ok(())
     })
+}
+
+/// This process's peak resident memory (VmHWM), ffmpeg's not included.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
