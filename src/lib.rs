@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod media;
 pub mod metrics;
+pub mod previews;
 pub mod queue;
 pub mod redis_pool;
 pub mod roles;

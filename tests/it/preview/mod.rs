@@ -4,6 +4,7 @@
 mod bad_input;
 mod clips;
 mod ladder;
+mod publish;
 
 use clips::ffprobe_json;
 use mm::config::{Env, PreviewConfig};
