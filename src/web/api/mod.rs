@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod health;
+mod previews;
 mod storage_local;
 mod tokens;
 mod users;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(users::configure)
             .configure(tokens::configure)
             .configure(audit::configure)
+            .configure(previews::configure)
             .configure(storage_local::configure),
     );
 }

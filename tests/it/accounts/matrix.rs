@@ -102,6 +102,12 @@ fn routes() -> Vec<Route> {
         ),
         route(Method::GET, "/api/audit", Perm(P::AuditRead), None),
         route(Method::GET, "/api/audit?limit=5", Perm(P::AuditRead), None),
+        route(
+            Method::GET,
+            "/api/preview/status?prefix=previews/a/b",
+            Perm(P::AssetsRead),
+            None,
+        ),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! Preview pipeline tests on tiny clips that ffmpeg generates in the test: ladder outputs,
 //! bad inputs, the stall watchdog, and (with the job system) the preview job.
 
+mod api;
 mod bad_input;
 mod clips;
 mod ladder;
