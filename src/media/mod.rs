@@ -5,6 +5,7 @@ pub mod encoder;
 pub mod ffmpeg;
 pub mod images;
 pub mod ladder;
+pub mod mp4;
 pub mod pipeline;
 pub mod playlist;
 pub mod probe;

@@ -229,7 +229,17 @@ async fn check_renditions(
                 ),
             ));
         }
-        let enc = playlist::inspect(tools, &dir.join("media.mp4")).await?;
+        let media = dir.join("media.mp4");
+        let stamp = media.clone();
+        let stamped =
+            tokio::task::spawn_blocking(move || super::mp4::make_progressive(&stamp, decoded))
+                .await
+                .map_err(|e| io("preparing the progressive MP4")(std::io::Error::other(e)))?
+                .map_err(io("preparing the progressive MP4"))?;
+        if !stamped {
+            tracing::warn!(rendition = %name, "no movie header found to stamp the duration into");
+        }
+        let enc = playlist::inspect(tools, &media).await?;
         variants.push(Variant {
             uri: format!("{name}/index.m3u8"),
             bandwidth: pl.peak_bandwidth(),

@@ -50,6 +50,13 @@ fn verify(meta: &TechnicalMetadata, manifest: &Manifest, out: &Path, expect: &Ex
         );
         decodes(&out.join(&v.uri));
         decodes(&dir.join("media.mp4"));
+        // Read as a stream (no seeking to later fragments), the file states its whole length.
+        let streamed = progressive_duration(&dir.join("media.mp4"));
+        assert!(
+            (streamed - meta.duration).abs() < 0.25,
+            "{streamed} vs {}",
+            meta.duration
+        );
         let streams = ffprobe_json(&["-show_streams", dir.join("media.mp4").to_str().unwrap()]);
         let audio = streams["streams"]
             .as_array()
@@ -111,6 +118,18 @@ fn verify(meta: &TechnicalMetadata, manifest: &Manifest, out: &Path, expect: &Ex
         !out.join("wave.raw").exists(),
         "raw samples are not published"
     );
+}
+
+/// The duration ffprobe reads from the movie header alone (the file piped, so not seekable).
+fn progressive_duration(file: &Path) -> f64 {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ffprobe -v error -show_entries format=duration -of csv=p=0 -i pipe:0 < \"$1\"")
+        .arg("sh")
+        .arg(file)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
 
 /// The sprite sheet is a grid of 160 px tiles and its VTT covers the duration without gaps.
