@@ -1,11 +1,15 @@
 //! `/api/*` JSON routes of the api role.
 
+mod assets;
 mod audit;
 mod auth;
 mod health;
 mod previews;
+mod jobs;
+mod legacy;
 mod storage_local;
 mod tokens;
+mod uploads;
 mod users;
 
 use actix_web::web;
@@ -20,6 +24,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tokens::configure)
             .configure(audit::configure)
             .configure(previews::configure)
+            .configure(jobs::configure)
+            .configure(uploads::configure)
+            .configure(assets::configure)
+            .configure(legacy::configure)
             .configure(storage_local::configure),
     );
 }
