@@ -2,16 +2,16 @@
 
 mod auth;
 mod env;
-mod preview;
 mod ingest;
 mod jobs;
+mod preview;
 mod storage;
 
 pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
-pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use ingest::{IngestConfig, MIN_PART_SIZE};
 pub use jobs::JobsConfig;
+pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
 
 use secrecy::{SecretBox, SecretString};

@@ -231,17 +231,28 @@ impl Invocation {
     }
 
     fn spawn(&self) -> Result<Child, FfmpegError> {
-        Command::new(&self.program)
-            .args(&self.args)
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|source| FfmpegError::Spawn {
-                program: self.name,
-                source,
-            })
+            .kill_on_drop(true);
+        // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no memory of the
+        // parent. A worker killed with SIGKILL runs no destructor, so without it its ffmpeg
+        // would keep encoding for nobody. (The signal follows the spawning thread: tokio's
+        // runtime threads live as long as the process.)
+        unsafe {
+            cmd.pre_exec(|| {
+                rustix::process::set_parent_process_death_signal(Some(
+                    rustix::process::Signal::KILL,
+                ))
+                .map_err(std::io::Error::from)
+            });
+        }
+        cmd.spawn().map_err(|source| FfmpegError::Spawn {
+            program: self.name,
+            source,
+        })
     }
 
     /// Runs ffmpeg, calling `on_progress` on every `-progress` block. Killed when it makes no

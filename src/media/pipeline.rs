@@ -296,7 +296,8 @@ pub fn list_files(out: &Path, audio_only: bool) -> std::io::Result<Vec<OutputFil
                     .expect("under out")
                     .to_string_lossy()
                     .replace('\\', "/");
-                if rel == MANIFEST {
+                // Dotfiles (the job dir's owner mark) are not outputs.
+                if rel == MANIFEST || rel.split('/').any(|seg| seg.starts_with('.')) {
                     continue;
                 }
                 files.push(OutputFile {

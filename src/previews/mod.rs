@@ -2,7 +2,9 @@
 //! before an encode, and publishing a rendered set to storage.
 
 pub mod publish;
+pub mod source;
 pub mod space;
+pub mod workdir;
 
 use uuid::Uuid;
 

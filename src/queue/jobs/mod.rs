@@ -1,5 +1,6 @@
 //! Every job kind this build runs: one file per kind, one line each in `HANDLERS`.
 
+pub mod preview;
 pub mod promote;
 pub mod remove_files;
 
@@ -9,5 +10,6 @@ use super::Handler;
 /// for a build that has it.
 pub static HANDLERS: &[Handler] = &[
     Handler::of::<promote::Promote>(),
+    Handler::of::<preview::Preview>(),
     Handler::of::<remove_files::RemoveAssetFiles>(),
 ];

@@ -4,6 +4,7 @@
 mod api;
 mod bad_input;
 mod clips;
+mod job;
 mod ladder;
 mod publish;
 
