@@ -61,6 +61,9 @@ pub struct Manifest {
     pub duration: f64,
     pub master: String,
     pub poster: Option<String>,
+    /// Where in the media the poster was taken, in seconds.
+    #[serde(default)]
+    pub poster_time: Option<f64>,
     pub sprite_vtt: Option<String>,
     pub waveform: Option<String>,
     pub renditions: Vec<RenditionInfo>,
@@ -117,13 +120,13 @@ pub async fn render(
         })
         .await?;
     let variants = check_renditions(tools, &plan, out).await?;
-    let poster = match (&meta.video, plan.rungs.last()) {
+    let (poster, poster_time) = match (&meta.video, plan.rungs.last()) {
         (Some(_), Some(top)) => {
             let at = settings.poster_at.resolve(duration);
             images::poster(tools, input, at, (top.width, top.height), &out.join(POSTER)).await?;
-            Some(POSTER.to_string())
+            (Some(POSTER.to_string()), Some(at))
         }
-        _ => None,
+        _ => (None, None),
     };
     let sprite_vtt = match &plan.sprite {
         Some(s) => Some(write_sprite_vtt(s, out).await?),
@@ -152,6 +155,7 @@ pub async fn render(
         duration,
         master: MASTER.into(),
         poster,
+        poster_time,
         sprite_vtt,
         waveform,
         renditions: plan

@@ -1,5 +1,6 @@
 //! Every job kind this build runs: one file per kind, one line each in `HANDLERS`.
 
+pub mod poster;
 pub mod preview;
 pub mod promote;
 pub mod remove_files;
@@ -11,5 +12,6 @@ use super::Handler;
 pub static HANDLERS: &[Handler] = &[
     Handler::of::<promote::Promote>(),
     Handler::of::<preview::Preview>(),
+    Handler::of::<poster::Poster>(),
     Handler::of::<remove_files::RemoveAssetFiles>(),
 ];

@@ -4,6 +4,7 @@
 mod api;
 mod bad_input;
 mod clips;
+mod events;
 mod job;
 mod ladder;
 mod publish;
