@@ -57,6 +57,18 @@ async fn asset_events_give_a_snapshot_then_live_progress() {
         .get(format!("/api/assets/{}/events", Uuid::new_v4()))
         .await;
     assert_eq!(status, 404);
+    // Watching is reading: a viewer may.
+    let (_, viewer) = caller(&t.app, "viewer@mm.test", UserRole::Viewer);
+    let r = t
+        .app
+        .client
+        .get(&url)
+        .bearer_auth(&viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    drop(r);
 
     let r = t
         .app
@@ -156,6 +168,21 @@ async fn the_poster_is_rendered_again_at_a_chosen_time() {
         )
         .await;
     assert_eq!(s, 404);
+    // Choosing the poster is an edit: a viewer may not; nobody anonymous may.
+    let (_, viewer) = caller(&t.app, "viewer@mm.test", UserRole::Viewer);
+    let (s, _) = t
+        .call_as(&viewer, Method::POST, &path, Some(json!({"time": 1.0})))
+        .await;
+    assert_eq!(s, 403);
+    let anon = t
+        .app
+        .client
+        .post(t.app.url(&path))
+        .json(&json!({"time": 1.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), 401);
 
     let (s, b) = t.post(&path, json!({"time": 2.5})).await;
     assert_eq!(s, 202, "{b}");
