@@ -6,6 +6,7 @@ mod bad_input;
 mod clips;
 mod events;
 mod job;
+mod killed_worker;
 mod ladder;
 mod publish;
 
