@@ -17,6 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 fn worker(t: &Ingest, name: &str, work: &Path) -> Child {
+    worker_with(t, name, work, &[])
+}
+
+fn worker_with(t: &Ingest, name: &str, work: &Path, extra: &[(&str, &str)]) -> Child {
     let log = std::fs::File::create(t.app.data_dir.path().join(format!("{name}.log"))).unwrap();
     mm_bin()
         .args(["serve", "--role=worker"])
@@ -26,6 +30,7 @@ fn worker(t: &Ingest, name: &str, work: &Path) -> Child {
         // Slow enough that the kill lands mid-encode on any machine.
         .env("MM_X264_PRESET", "medium")
         .env("MM_PREVIEW_LADDER", "180,360")
+        .envs(extra.iter().copied())
         .stdout(Stdio::from(log.try_clone().unwrap()))
         .stderr(Stdio::from(log))
         .spawn()
@@ -149,6 +154,48 @@ async fn a_worker_killed_mid_encode_is_replaced_and_no_half_set_is_ever_visible(
         assert!(Instant::now() < deadline, "worker a's ffmpeg outlived it");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    b.kill().unwrap();
+    b.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_mid_encode_hands_the_job_back_and_another_worker_finishes_it() {
+    let t = Ingest::with_role(Role::Api, FAST).await;
+    let (work_a, work_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let mut clip = Clip::video("term", 640, 360, Audio::Stereo);
+    clip.seconds = 20.0;
+    let master = clip.make(dir.path());
+    // A short deadline, so the hand-back (not the finish) is what normally happens.
+    let mut a = worker_with(&t, "a", work_a.path(), &[("MM_SHUTDOWN_TIMEOUT", "2")]);
+    let done = t
+        .upload("term.mp4", &std::fs::read(&master).unwrap(), json!({}))
+        .await;
+    let (asset_id, version_id) = (id(&done["asset_id"]), id(&done["version_id"]));
+    let running = preview_job(&t, asset_id, |j| j.state == "running" && j.progress > 5.0).await;
+
+    // SIGTERM: the worker stops taking jobs, gives the encode until shortly before its
+    // shutdown deadline, then hands the job back and exits cleanly.
+    let pid = rustix::process::Pid::from_raw(a.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let status = a.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let after = t.job(running.id).await;
+    assert!(
+        matches!(after.state.as_str(), "queued" | "succeeded"),
+        "handed back or finished: {after:?}"
+    );
+    // Nothing of the stopped worker is left: no ffmpeg, no temp dir.
+    assert_eq!(ffmpegs_in(work_a.path()), 0);
+    assert_eq!(std::fs::read_dir(work_a.path()).unwrap().count(), 0);
+
+    let mut b = worker(&t, "b", work_b.path());
+    let finished = preview_job(&t, asset_id, |j| {
+        j.state == "succeeded" || j.state == "failed"
+    })
+    .await;
+    assert_eq!(finished.state, "succeeded", "{finished:?}");
+    assert_eq!(version_of(&t, version_id).await.status, "ready");
     b.kill().unwrap();
     b.wait().unwrap();
 }
