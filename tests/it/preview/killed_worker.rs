@@ -16,11 +16,34 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-fn worker(t: &Ingest, name: &str, work: &Path) -> Child {
+/// A worker process that is killed when the test ends, even when it fails.
+struct Worker(Child);
+
+impl std::ops::Deref for Worker {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Worker {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn worker(t: &Ingest, name: &str, work: &Path) -> Worker {
     worker_with(t, name, work, &[])
 }
 
-fn worker_with(t: &Ingest, name: &str, work: &Path, extra: &[(&str, &str)]) -> Child {
+fn worker_with(t: &Ingest, name: &str, work: &Path, extra: &[(&str, &str)]) -> Worker {
     let log = std::fs::File::create(t.app.data_dir.path().join(format!("{name}.log"))).unwrap();
     mm_bin()
         .args(["serve", "--role=worker"])
@@ -34,6 +57,7 @@ fn worker_with(t: &Ingest, name: &str, work: &Path, extra: &[(&str, &str)]) -> C
         .stdout(Stdio::from(log.try_clone().unwrap()))
         .stderr(Stdio::from(log))
         .spawn()
+        .map(Worker)
         .expect("mm binary starts")
 }
 
@@ -197,5 +221,47 @@ async fn sigterm_mid_encode_hands_the_job_back_and_another_worker_finishes_it() 
     assert_eq!(finished.state, "succeeded", "{finished:?}");
     assert_eq!(version_of(&t, version_id).await.status, "ready");
     b.kill().unwrap();
+    b.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_with_two_slots_each_run_every_preview_exactly_once() {
+    let t = Ingest::with_role(Role::Api, FAST).await;
+    let (work_a, work_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let fast = [
+        ("MM_WORKER_CONCURRENCY", "2"),
+        ("MM_X264_PRESET", "ultrafast"),
+    ];
+    let mut a = worker_with(&t, "a", work_a.path(), &fast);
+    let mut b = worker_with(&t, "b", work_b.path(), &fast);
+    let dir = tempfile::tempdir().unwrap();
+    let mut assets = Vec::new();
+    for i in 0..4 {
+        let name: &'static str = ["c0", "c1", "c2", "c3"][i];
+        let clip = Clip::video(name, 320, 240, Audio::Stereo).make(dir.path());
+        let done = t
+            .upload(
+                &format!("{name}.mp4"),
+                &std::fs::read(&clip).unwrap(),
+                json!({}),
+            )
+            .await;
+        assets.push((id(&done["asset_id"]), id(&done["version_id"])));
+    }
+    for (asset_id, version_id) in &assets {
+        let job = preview_job(&t, *asset_id, |j| {
+            !matches!(j.state.as_str(), "queued" | "running")
+        })
+        .await;
+        assert_eq!(job.state, "succeeded", "{job:?}");
+        // One attempt: no job was ever taken by a second worker while the first ran it.
+        assert_eq!(job.attempts, 1, "{job:?}");
+        assert_eq!(version_of(&t, *version_id).await.status, "ready");
+        let prefix = previews::prefix(*asset_id, *version_id);
+        assert_eq!(half_visible(&t.state.storage, &prefix).await, None);
+    }
+    a.kill().unwrap();
+    b.kill().unwrap();
+    a.wait().unwrap();
     b.wait().unwrap();
 }

@@ -9,6 +9,7 @@ mod job;
 mod killed_worker;
 mod ladder;
 mod publish;
+mod s3;
 
 use clips::ffprobe_json;
 use mm::config::{Env, PreviewConfig};
