@@ -62,19 +62,50 @@ impl SpritePlan {
         (self.columns * self.tile_width, self.rows * self.tile_height)
     }
 
-    /// The filter chain from full frames to the one sheet: the first frame at or after each
-    /// multiple of the interval, scaled and tiled.
+    /// The filter chain from full frames to tiles: the first frame at or after each multiple
+    /// of the interval, scaled. The tiles are written one by one during the encode and joined
+    /// into the sheet after it (`assemble`): an output that emits nothing until the end would
+    /// hold back ffmpeg's progress reports, and with them the stall watchdog.
     pub fn filter(&self) -> String {
         format!(
-            "select='gte(t,{i}*selected_n)',scale={w}:{h}:flags=bilinear,setsar=1,format=yuvj420p,\
-             tile={c}x{r}:nb_frames={n}",
+            "select='gte(t,{i}*selected_n)',scale={w}:{h}:flags=bilinear,setsar=1,format=yuvj420p",
             i = self.interval,
             w = self.tile_width,
             h = self.tile_height,
-            c = self.columns,
-            r = self.rows,
-            n = self.tiles,
         )
+    }
+
+    /// Joins the tiles in `tiles` (`%04d.jpg`) into the sheet at `sheet`.
+    pub async fn assemble(
+        &self,
+        tools: &Tools,
+        tiles: &Path,
+        sheet: &Path,
+    ) -> Result<(), FfmpegError> {
+        tools
+            .ffmpeg()
+            .args(["-framerate", "1", "-f", "image2", "-i"])
+            .arg(tiles.join("%04d.jpg"))
+            .args([
+                "-vf",
+                &format!(
+                    "tile={}x{}:nb_frames={}",
+                    self.columns, self.rows, self.tiles
+                ),
+                "-frames:v",
+                "1",
+                "-update",
+                "1",
+                "-q:v",
+                "4",
+                "-c:v",
+                "mjpeg",
+                "-f",
+                "image2",
+            ])
+            .arg(sheet)
+            .run(|_| {})
+            .await
     }
 
     /// The WebVTT map: one cue per tile, the last reaching the end of the media.

@@ -10,6 +10,8 @@ use super::probe::TechnicalMetadata;
 use std::ffi::OsString;
 use std::path::Path;
 
+/// Where the sprite's tiles are written during the encode (removed once joined).
+pub const SPRITE_TILES: &str = "sprite-tiles";
 /// AAC-LC stereo for every rung.
 pub const AUDIO_KBPS: u32 = 128;
 /// Waveform samples: mono s16 at this rate is plenty for drawing peaks.
@@ -306,14 +308,13 @@ pub fn command(
         .map(OsString::from),
     );
     if sprite.is_some() {
+        // Every selected frame as its own file, never duplicated to a constant rate.
         a.extend(
             [
                 "-map",
                 "[sprite]",
-                "-frames:v",
-                "1",
-                "-update",
-                "1",
+                "-fps_mode:v",
+                "passthrough",
                 "-q:v",
                 "4",
                 "-c:v",
@@ -324,7 +325,7 @@ pub fn command(
         a.extend([
             "-f".into(),
             "image2".into(),
-            format!("{dir}/sprite.jpg").into(),
+            format!("{dir}/{SPRITE_TILES}/%04d.jpg").into(),
         ]);
     }
     if wave {

@@ -108,6 +108,11 @@ pub async fn render(
     let plan = ladder::plan(meta, &settings.ladder, settings.segment_seconds);
     let started = Instant::now();
     let duration = meta.duration;
+    if plan.sprite.is_some() {
+        tokio::fs::create_dir_all(out.join(ladder::SPRITE_TILES))
+            .await
+            .map_err(io("making the sprite tile dir"))?;
+    }
     ladder::command(tools, &plan, &settings.encoder, input, out, true)
         .run(|p| {
             let share = if p.done {
@@ -129,7 +134,7 @@ pub async fn render(
         _ => (None, None),
     };
     let sprite_vtt = match &plan.sprite {
-        Some(s) => Some(write_sprite_vtt(s, out).await?),
+        Some(s) => Some(write_sprite_vtt(tools, s, out).await?),
         None => None,
     };
     let waveform = if plan.waveform {
@@ -256,7 +261,14 @@ async fn check_renditions(
     Ok(variants)
 }
 
-async fn write_sprite_vtt(s: &SpritePlan, out: &Path) -> Result<String, FfmpegError> {
+async fn write_sprite_vtt(
+    tools: &Tools,
+    s: &SpritePlan,
+    out: &Path,
+) -> Result<String, FfmpegError> {
+    let tiles = out.join(ladder::SPRITE_TILES);
+    s.assemble(tools, &tiles, &out.join(SPRITE)).await?;
+    let _ = tokio::fs::remove_dir_all(&tiles).await;
     if !tokio::fs::try_exists(out.join(SPRITE))
         .await
         .unwrap_or(false)
