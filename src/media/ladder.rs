@@ -56,6 +56,8 @@ pub struct Plan {
     pub sprite: Option<SpritePlan>,
     pub waveform: bool,
     pub duration: f64,
+    /// Deinterlace before anything else (broadcast and camera masters in 1080i).
+    pub deinterlace: bool,
 }
 
 impl Plan {
@@ -86,6 +88,7 @@ pub fn plan(meta: &TechnicalMetadata, ladder: &[u32], segment_seconds: u32) -> P
             sprite: None,
             waveform: audio,
             duration: meta.duration,
+            deinterlace: false,
         };
     };
     let fps = output_fps(v.frame_rate);
@@ -101,6 +104,7 @@ pub fn plan(meta: &TechnicalMetadata, ladder: &[u32], segment_seconds: u32) -> P
         sprite: Some(SpritePlan::new(meta.duration, aspect, fps_f)),
         waveform: audio,
         duration: meta.duration,
+        deinterlace: v.interlaced,
     }
 }
 
@@ -202,7 +206,15 @@ pub fn command(
     if let Some((num, den)) = plan.fps.filter(|_| n > 0) {
         let branches = n + usize::from(sprite.is_some());
         let labels: String = (0..branches).map(|i| format!("[s{i}]")).collect();
-        graph.push(format!("[0:v:0]fps={num}/{den},split={branches}{labels}"));
+        // One frame per frame pair, so motion stays as smooth as the source's frame rate.
+        let bwdif = if plan.deinterlace {
+            "bwdif=mode=send_frame,"
+        } else {
+            ""
+        };
+        graph.push(format!(
+            "[0:v:0]{bwdif}fps={num}/{den},split={branches}{labels}"
+        ));
         for (i, r) in plan.rungs.iter().enumerate() {
             graph.push(format!(
                 "[s{i}]scale={}:{}:flags=bicubic,setsar=1,format={}{}[v{i}]",

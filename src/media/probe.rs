@@ -50,6 +50,9 @@ pub struct VideoInfo {
     pub color_transfer: Option<String>,
     pub color_space: Option<String>,
     pub color_range: Option<String>,
+    /// Interlaced (field order tt, bb, tb or bt): deinterlaced for previews.
+    #[serde(default)]
+    pub interlaced: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -147,6 +150,7 @@ struct RawStream {
     color_transfer: Option<String>,
     color_space: Option<String>,
     color_range: Option<String>,
+    field_order: Option<String>,
     channels: Option<u32>,
     channel_layout: Option<String>,
     sample_rate: Option<String>,
@@ -294,6 +298,7 @@ fn video_info(s: &RawStream) -> Result<VideoInfo, FfmpegError> {
         color_transfer: s.color_transfer.clone(),
         color_space: s.color_space.clone(),
         color_range: s.color_range.clone(),
+        interlaced: matches!(s.field_order.as_deref(), Some("tt" | "bb" | "tb" | "bt")),
     })
 }
 

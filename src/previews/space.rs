@@ -65,6 +65,7 @@ mod tests {
             sprite: None,
             waveform: true,
             duration: secs,
+            deinterlace: false,
         };
         let small = estimate(&plan(60.0, rungs(&[360], 1920, 1080, 30.0)));
         let full = estimate(&plan(60.0, rungs(&[360, 540, 720, 1080], 1920, 1080, 30.0)));

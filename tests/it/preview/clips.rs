@@ -23,6 +23,8 @@ pub struct Clip {
     pub rotate: Option<u32>,
     /// Drop frames after the first second so the rate varies.
     pub vfr: bool,
+    /// Interlaced coding, top field first (as 1080i cameras record).
+    pub interlaced: bool,
     pub name: &'static str,
 }
 
@@ -35,6 +37,7 @@ impl Clip {
             audio,
             rotate: None,
             vfr: false,
+            interlaced: false,
             name,
         }
     }
@@ -47,6 +50,7 @@ impl Clip {
             audio: Audio::Stereo,
             rotate: None,
             vfr: false,
+            interlaced: false,
             name,
         }
     }
@@ -99,6 +103,9 @@ impl Clip {
             args.extend(
                 ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", pix].map(String::from),
             );
+            if self.interlaced {
+                args.extend(["-flags", "+ildct+ilme", "-top", "1"].map(String::from));
+            }
         }
         if self.audio != Audio::None {
             args.extend(["-c:a", "aac", "-b:a", "96k"].map(String::from));

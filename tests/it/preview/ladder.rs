@@ -374,3 +374,30 @@ async fn keyframes_align_across_several_rungs() {
         "bigger rungs cost more: {bws:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interlaced_masters_are_deinterlaced() {
+    let mut clip = Clip::video("interlaced", 320, 240, Audio::Stereo);
+    clip.interlaced = true;
+    let dir = tempfile::tempdir().unwrap();
+    let master = clip.make(dir.path());
+    let (meta, manifest, out) = render(&master).await;
+    assert!(meta.video.as_ref().unwrap().interlaced, "{meta:?}");
+    verify(
+        &meta,
+        &manifest,
+        out.path(),
+        &Expect {
+            rungs: vec![(320, 240)],
+            audio: true,
+        },
+    );
+    let s = ffprobe_json(&[
+        "-select_streams",
+        "v:0",
+        "-show_entries",
+        "stream=field_order",
+        out.path().join("240p/media.mp4").to_str().unwrap(),
+    ]);
+    assert_eq!(s["streams"][0]["field_order"], "progressive");
+}
