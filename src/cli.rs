@@ -59,6 +59,18 @@ pub enum Command {
         #[arg(long, default_value = "1h")]
         ttl: String,
     },
+    /// Operator tool: make the whole preview of one local file into a directory, outside the
+    /// queue (MM_PREVIEW_* settings apply), and print a JSON summary.
+    #[command(hide = true)]
+    PreviewFile {
+        /// The master to preview.
+        input: std::path::PathBuf,
+        /// An empty (or new) directory for the outputs.
+        out: std::path::PathBuf,
+        /// Print the plan and the ladder-only ffmpeg command as JSON instead of running.
+        #[arg(long)]
+        print_plan: bool,
+    },
     /// Manage accounts in the database at DATABASE_URL.
     User {
         #[command(subcommand)]

@@ -26,6 +26,8 @@ impl From<deadpool_redis::PoolError> for RedisError {
 #[derive(Clone)]
 pub struct Redis {
     pool: Pool,
+    /// For dedicated pub/sub connections, which a pool cannot lend.
+    client: redis::Client,
     prefix: String,
     timeout: Duration,
 }
@@ -46,8 +48,10 @@ impl Redis {
         };
         cfg.pool = Some(limits);
         let pool = cfg.create_pool(Some(Runtime::Tokio1))?;
+        let client = redis::Client::open(url.expose_secret())?;
         Ok(Self {
             pool,
+            client,
             prefix: prefix.to_string(),
             timeout,
         })
@@ -56,6 +60,27 @@ impl Redis {
     /// A pooled connection; a stale one is replaced after a failed PING.
     pub async fn conn(&self) -> Result<Connection, RedisError> {
         Ok(self.pool.get().await?)
+    }
+
+    /// A stream of the payloads published on `channel` (a full key from `key`), on its own
+    /// connection that closes when the stream is dropped.
+    pub async fn subscribe(
+        &self,
+        channel: &str,
+    ) -> Result<futures_util::stream::BoxStream<'static, String>, RedisError> {
+        use futures_util::StreamExt;
+        let connect = async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub.subscribe(channel).await?;
+            Ok::<_, redis::RedisError>(pubsub)
+        };
+        let pubsub = tokio::time::timeout(self.timeout, connect)
+            .await
+            .map_err(|_| RedisError::Timeout)??;
+        Ok(pubsub
+            .into_on_message()
+            .filter_map(|m| async move { m.get_payload::<String>().ok() })
+            .boxed())
     }
 
     /// The full key for `name` under this instance's prefix.

@@ -20,6 +20,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub queue_metrics: Arc<QueueMetrics>,
     pub upload_metrics: Arc<UploadMetrics>,
+    /// The ladder's H.264 encoder, chosen once per process by a test encode (worker start).
+    pub preview_encoder: Arc<tokio::sync::OnceCell<crate::media::encoder::Encoder>>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             storage,
             queue_metrics: QueueMetrics::new(&metrics),
             upload_metrics: UploadMetrics::new(&metrics),
+            preview_encoder: Default::default(),
             metrics,
         })
     }

@@ -3,6 +3,7 @@
 mod check;
 mod keygen;
 mod migrate;
+mod preview_file;
 mod sign;
 mod storage;
 mod token;
@@ -24,6 +25,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Migrate { revert } => migrate::run(&config, revert),
         Command::Serve { role } => serve(config, role),
         Command::Sign { prefix, ttl } => sign::run(&config, &prefix, &ttl),
+        Command::PreviewFile {
+            input,
+            out,
+            print_plan,
+        } => {
+            let _telemetry = crate::telemetry::init(&config);
+            preview_file::run(&config, &input, &out, print_plan)
+        }
         Command::Storage { command } => storage::run(&config, command),
         Command::User { action } => user::run(&config, &env, action),
         Command::Token { action } => token::run(&config, action),

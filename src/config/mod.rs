@@ -5,6 +5,7 @@ mod edge;
 mod env;
 mod ingest;
 mod jobs;
+mod preview;
 mod storage;
 
 pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
@@ -12,6 +13,7 @@ pub use edge::{EdgeConfig, SIGN_DEFAULT_SECS};
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
 pub use ingest::{IngestConfig, MIN_PART_SIZE};
 pub use jobs::JobsConfig;
+pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
 
 use secrecy::{SecretBox, SecretString};
@@ -101,6 +103,7 @@ pub struct Config {
     pub redis_pool_size: usize,
     pub storage: StorageConfig,
     pub edge: EdgeConfig,
+    pub preview: PreviewConfig,
     pub auth: AuthConfig,
     /// `MM_SECRET_KEY` (base64, at least 32 bytes): signs local storage URLs and sessions.
     pub secret_key: Option<SecretBytes>,
@@ -219,6 +222,7 @@ impl Config {
 
         let storage = StorageConfig::from_env(env, &mut p);
         let edge = EdgeConfig::from_env(env, &storage.data_dir, &mut p);
+        let preview = PreviewConfig::from_env(env, &mut p);
         let jobs = JobsConfig::from_env(env, &mut p);
         let ingest = IngestConfig::from_env(env, &mut p);
         let auth = AuthConfig::from_env(env, &public_url, &mut p);
@@ -238,6 +242,7 @@ impl Config {
             redis_pool_size: env.parsed(&["MM_REDIS_POOL_SIZE"], 16, &mut p),
             storage,
             edge,
+            preview,
             auth,
             secret_key,
             edge_keys,
@@ -298,6 +303,7 @@ impl Config {
             ));
         }
         p.extend(self.storage.problems_for(role));
+        p.extend(self.preview.problems_for(role));
         if self.worker_concurrency == 0 {
             p.push(problem(
                 "MM_WORKER_CONCURRENCY",

@@ -46,6 +46,14 @@ pub(super) fn spawn(
         state.clone(),
         shutdown.child_token(),
     )));
+    // The hardware encoder's test encode runs now, not in the first preview job; temp dirs
+    // of workers killed on this disk are cleared.
+    let s = state.clone();
+    tokio::spawn(async move {
+        let dir = s.config.preview.work_dir.clone();
+        let _ = tokio::task::spawn_blocking(move || crate::previews::workdir::sweep(&dir)).await;
+        crate::previews::source::encoder(&s).await;
+    });
     status
 }
 

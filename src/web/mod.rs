@@ -4,6 +4,7 @@ pub mod api;
 pub mod edge;
 pub mod pages;
 pub mod span;
+pub mod sse;
 
 use crate::error::{AppError, ErrorBody};
 use actix_web::body::MessageBody;

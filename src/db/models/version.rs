@@ -157,3 +157,18 @@ pub fn set_sha256(conn: &mut PgConnection, id: Uuid, sha256: &str) -> QueryResul
         .execute(conn)
         .map(|_| ())
 }
+
+/// Stores what probing the master found (the preview pipeline's technical metadata).
+pub fn set_technical(
+    conn: &mut PgConnection,
+    id: Uuid,
+    technical: &serde_json::Value,
+) -> QueryResult<()> {
+    diesel::update(asset_versions::table.find(id))
+        .set((
+            asset_versions::technical.eq(technical),
+            asset_versions::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

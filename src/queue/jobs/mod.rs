@@ -1,5 +1,7 @@
 //! Every job kind this build runs: one file per kind, one line each in `HANDLERS`.
 
+pub mod poster;
+pub mod preview;
 pub mod promote;
 pub mod remove_files;
 
@@ -9,5 +11,7 @@ use super::Handler;
 /// for a build that has it.
 pub static HANDLERS: &[Handler] = &[
     Handler::of::<promote::Promote>(),
+    Handler::of::<preview::Preview>(),
+    Handler::of::<poster::Poster>(),
     Handler::of::<remove_files::RemoveAssetFiles>(),
 ];

@@ -1,11 +1,14 @@
 //! `/api/*` JSON routes of the api role.
 
+mod asset_events;
 mod assets;
 mod audit;
 mod auth;
 mod health;
 mod jobs;
 mod legacy;
+mod poster;
+mod previews;
 mod sign;
 mod storage_local;
 mod tokens;
@@ -24,6 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(users::configure)
             .configure(tokens::configure)
             .configure(audit::configure)
+            .configure(previews::configure)
+            .configure(asset_events::configure)
+            .configure(poster::configure)
             .configure(jobs::configure)
             .configure(uploads::configure)
             .configure(assets::configure)

@@ -109,6 +109,12 @@ fn routes() -> Vec<Route> {
             Perm(P::PreviewsSign),
             Some(r#"{"preview_prefix": "previews/matrix/v{n}/"}"#),
         ),
+        route(
+            Method::GET,
+            "/api/preview/status?prefix=previews/a/b",
+            Perm(P::AssetsRead),
+            None,
+        ),
         route(Method::GET, "/api/jobs/{job}", Perm(P::AssetsRead), None),
         route(
             Method::POST,

@@ -91,12 +91,17 @@ async fn a_small_file_goes_up_in_one_put_and_becomes_a_verified_master() {
     let (status, asset) = t.get(&format!("/api/assets/{asset_id}")).await;
     assert_eq!(status, 200, "{asset}");
     assert_eq!(asset["title"], "Interview");
-    assert_eq!(asset["status"], "stored");
+    // Stored, then the preview job takes over (these bytes are not media: it fails).
+    let after_store = ["stored", "processing", "failed", "ready"];
+    assert!(
+        after_store.contains(&asset["status"].as_str().unwrap()),
+        "{asset}"
+    );
     assert_eq!(asset["filename"], "Day_1__take_2_.mov");
     assert_eq!(asset["size_bytes"], bytes.len());
     let v = &asset["versions"][0];
     assert_eq!(v["number"], 1);
-    assert_eq!(v["status"], "stored");
+    assert!(after_store.contains(&v["status"].as_str().unwrap()), "{v}");
     assert_eq!(v["sha256"], sha);
     assert_eq!(v["master_key"], master_key);
     assert!(v["lock_mode"].is_null() && v["retain_until"].is_null());
@@ -107,9 +112,16 @@ async fn a_small_file_goes_up_in_one_put_and_becomes_a_verified_master() {
         .map(|j| (j["kind"].as_str().unwrap(), j["state"].as_str().unwrap()))
         .collect();
     assert!(kinds.contains(&("promote", "ready")), "{kinds:?}");
-    // The preview kind has no handler in this build: its job waits, queued, for one that does.
-    assert!(kinds.contains(&("preview", "queued")), "{kinds:?}");
-    assert_eq!(asset["preview"]["state"], "queued");
+    // Promotion queued the preview job; its worker may already have taken it (and, these
+    // bytes not being media, failed it once, for good).
+    let queued_or_later = ["queued", "running", "failed"];
+    assert!(
+        kinds
+            .iter()
+            .any(|(k, s)| *k == "preview" && queued_or_later.contains(s)),
+        "{kinds:?}"
+    );
+    assert!(queued_or_later.contains(&asset["preview"]["state"].as_str().unwrap()));
     let preview = t
         .job(uuid::Uuid::parse_str(asset["preview"]["job_id"].as_str().unwrap()).unwrap())
         .await;
@@ -117,7 +129,7 @@ async fn a_small_file_goes_up_in_one_put_and_becomes_a_verified_master() {
         preview.payload,
         json!({"asset_id": asset_id, "version_id": version_id})
     );
-    assert_eq!(preview.attempts, 0);
+    assert!(preview.attempts <= 1);
 
     let metrics = t
         .app

@@ -148,7 +148,11 @@ async fn a_worker_killed_mid_promotion_is_replaced_and_the_master_is_intact() {
         ))
         .await;
     let v = &asset["versions"][0];
-    assert_eq!(v["status"], "stored");
+    // Stored, then the preview job takes over (these bytes are not media: it fails).
+    assert!(
+        ["stored", "processing", "failed", "ready"].contains(&v["status"].as_str().unwrap()),
+        "{v}"
+    );
     assert_eq!(v["sha256"], expected);
     let master = t
         .state

@@ -77,7 +77,11 @@ async fn single_and_multipart_uploads_work_against_s3() {
             ))
             .await;
         let v = &asset["versions"][0];
-        assert_eq!(v["status"], "stored");
+        // Stored, then the preview job takes over (these bytes are not media: it fails).
+        assert!(
+            ["stored", "processing", "failed", "ready"].contains(&v["status"].as_str().unwrap()),
+            "{v}"
+        );
         assert_eq!(v["sha256"], sha256_hex(bytes));
         let master = format!(
             "masters/{}/{}/{name}",

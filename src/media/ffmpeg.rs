@@ -1,0 +1,429 @@
+//! The one wrapper for ffmpeg and ffprobe processes: killed when dropped, a stall watchdog fed
+//! by `-progress pipe:1`, and the tail of stderr kept (secrets redacted) for error messages.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::time::Instant;
+
+/// Lines of stderr kept for error messages, and the longest line kept.
+const TAIL_LINES: usize = 24;
+const TAIL_LINE_CHARS: usize = 400;
+/// Longest stdout a capture (ffprobe) may produce.
+const CAPTURE_LIMIT: usize = 32 << 20;
+
+/// Where ffmpeg and ffprobe are, and how long either may go without progress.
+#[derive(Clone, Debug)]
+pub struct Tools {
+    pub ffmpeg: PathBuf,
+    pub ffprobe: PathBuf,
+    pub stall: Duration,
+}
+
+impl Tools {
+    pub fn from_config(c: &crate::config::PreviewConfig) -> Self {
+        Self {
+            ffmpeg: c.ffmpeg.clone(),
+            ffprobe: c.ffprobe.clone(),
+            stall: Duration::from_secs(c.stall_seconds),
+        }
+    }
+
+    /// An ffmpeg run reporting progress on stdout.
+    pub fn ffmpeg(&self) -> Invocation {
+        let mut inv = Invocation::new(self.ffmpeg.clone(), "ffmpeg", self.stall);
+        inv.args = [
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-loglevel",
+            "warning",
+            "-progress",
+            "pipe:1",
+            "-stats_period",
+            "0.5",
+            "-y",
+        ]
+        .map(OsString::from)
+        .to_vec();
+        inv
+    }
+
+    /// An ffprobe run whose stdout is captured.
+    pub fn ffprobe(&self) -> Invocation {
+        let mut inv = Invocation::new(self.ffprobe.clone(), "ffprobe", self.stall);
+        inv.args = ["-hide_banner", "-loglevel", "error"]
+            .map(OsString::from)
+            .to_vec();
+        inv
+    }
+}
+
+/// What `-progress` last said.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Progress {
+    /// Media time written so far.
+    pub out_time: Duration,
+    /// Encoding speed relative to real time, when ffmpeg knows it.
+    pub speed: Option<f64>,
+    /// `progress=end`: ffmpeg is finishing.
+    pub done: bool,
+}
+
+/// Why an input cannot be previewed, in words a person understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadInput {
+    Empty,
+    NotMedia,
+    NoStreams,
+    Truncated,
+    Unsupported,
+    TooLarge,
+}
+
+impl BadInput {
+    pub fn reason(self) -> &'static str {
+        match self {
+            BadInput::Empty => "the file is empty",
+            BadInput::NotMedia => "not a media file: no video or audio format was recognised",
+            BadInput::NoStreams => "no decodable video or audio stream",
+            BadInput::Truncated => "the file is truncated: its end is missing",
+            BadInput::Unsupported => "the media uses a format or codec that cannot be decoded",
+            BadInput::TooLarge => "the picture is too large: more than 8192x8192 pixels",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FfmpegError {
+    #[error("could not start {program}: {source}")]
+    Spawn {
+        program: &'static str,
+        source: std::io::Error,
+    },
+    /// The input itself is the problem: retrying cannot help.
+    #[error("{}", .kind.reason())]
+    BadInput { kind: BadInput, detail: String },
+    #[error("{program} made no progress for {} s and was stopped; last output: {tail}", .after.as_secs())]
+    Stalled {
+        program: &'static str,
+        after: Duration,
+        tail: String,
+    },
+    #[error("{program} failed ({status}): {tail}")]
+    Failed {
+        program: &'static str,
+        status: ExitStatus,
+        tail: String,
+    },
+    #[error("{program}: {source}")]
+    Io {
+        program: &'static str,
+        source: std::io::Error,
+    },
+    #[error("unexpected output from {program}: {message}")]
+    Output {
+        program: &'static str,
+        message: String,
+    },
+}
+
+impl FfmpegError {
+    /// Bad input (not media, truncated, no stream): a fatal job error, never retried.
+    pub fn is_client_error(&self) -> bool {
+        matches!(self, FfmpegError::BadInput { .. })
+    }
+
+    pub fn bad_input(kind: BadInput, detail: impl Into<String>) -> Self {
+        FfmpegError::BadInput {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// A failure whose stderr names an input problem becomes `BadInput`.
+    fn classify(program: &'static str, status: ExitStatus, tail: String) -> Self {
+        match classify_stderr(&tail) {
+            Some(kind) => FfmpegError::BadInput { kind, detail: tail },
+            None => FfmpegError::Failed {
+                program,
+                status,
+                tail,
+            },
+        }
+    }
+}
+
+/// Recognises ffmpeg's messages about broken or non-media input.
+pub fn classify_stderr(tail: &str) -> Option<BadInput> {
+    let t = tail.to_ascii_lowercase();
+    if t.contains("moov atom not found")
+        || t.contains("partial file")
+        || t.contains("truncat")
+        || t.contains("end of file")
+    {
+        Some(BadInput::Truncated)
+    } else if t.contains("invalid data found when processing input")
+        || t.contains("format not on whitelist")
+        || t.contains("could not find codec parameters")
+    {
+        Some(BadInput::NotMedia)
+    } else if t.contains("does not contain any stream") || t.contains("matches no streams") {
+        Some(BadInput::NoStreams)
+    } else if t.contains("decoder") && t.contains("not found") {
+        Some(BadInput::Unsupported)
+    } else {
+        None
+    }
+}
+
+/// One ffmpeg or ffprobe command line, built up and then run once.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    program: PathBuf,
+    name: &'static str,
+    args: Vec<OsString>,
+    redact: Vec<String>,
+    stall: Duration,
+}
+
+impl Invocation {
+    fn new(program: PathBuf, name: &'static str, stall: Duration) -> Self {
+        Self {
+            program,
+            name,
+            args: Vec::new(),
+            redact: Vec::new(),
+            stall,
+        }
+    }
+
+    pub fn arg(mut self, a: impl Into<OsString>) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Replaces `secret` (a presigned URL) with `<input>` wherever it shows in messages.
+    pub fn redact(mut self, secret: impl Into<String>) -> Self {
+        let s = secret.into();
+        if !s.is_empty() {
+            self.redact.push(s);
+        }
+        self
+    }
+
+    /// The arguments, for tests and the benchmark's bare command.
+    pub fn arg_list(&self) -> &[OsString] {
+        &self.args
+    }
+
+    fn spawn(&self) -> Result<Child, FfmpegError> {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no memory of the
+        // parent. A worker killed with SIGKILL runs no destructor, so without it its ffmpeg
+        // would keep encoding for nobody. (The signal follows the spawning thread: tokio's
+        // runtime threads live as long as the process.)
+        unsafe {
+            cmd.pre_exec(|| {
+                rustix::process::set_parent_process_death_signal(Some(
+                    rustix::process::Signal::KILL,
+                ))
+                .map_err(std::io::Error::from)
+            });
+        }
+        cmd.spawn().map_err(|source| FfmpegError::Spawn {
+            program: self.name,
+            source,
+        })
+    }
+
+    /// Runs ffmpeg, calling `on_progress` on every `-progress` block. Killed when it makes no
+    /// progress for the stall time, or when this future is dropped.
+    pub async fn run(self, mut on_progress: impl FnMut(Progress)) -> Result<(), FfmpegError> {
+        let mut child = self.spawn()?;
+        let stderr = tokio::spawn(read_tail(child.stderr.take().expect("piped")));
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let mut deadline = Instant::now() + self.stall;
+        let mut current = Progress::default();
+        let mut best = None::<Duration>;
+        loop {
+            let line = tokio::select! {
+                l = lines.next_line() => l.map_err(|source| FfmpegError::Io { program: self.name, source })?,
+                _ = tokio::time::sleep_until(deadline) => {
+                    return Err(self.stalled(&mut child, stderr).await);
+                }
+            };
+            let Some(line) = line else { break };
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            match key {
+                "out_time_us" => {
+                    if let Ok(us) = value.trim().parse::<u64>() {
+                        current.out_time = Duration::from_micros(us);
+                    }
+                }
+                "speed" => current.speed = value.trim().trim_end_matches('x').parse().ok(),
+                "progress" => {
+                    current.done = value.trim() == "end";
+                    // Only media time moving forward counts as progress; a block repeating
+                    // the same time (a blocked input) does not feed the watchdog.
+                    if current.done || best.is_none_or(|b| current.out_time > b) {
+                        best = Some(current.out_time);
+                        deadline = Instant::now() + self.stall;
+                    }
+                    on_progress(current);
+                }
+                _ => {}
+            }
+        }
+        let status = match tokio::time::timeout_at(deadline, child.wait()).await {
+            Ok(s) => s.map_err(|source| FfmpegError::Io {
+                program: self.name,
+                source,
+            })?,
+            Err(_) => return Err(self.stalled(&mut child, stderr).await),
+        };
+        let tail = self.clean(stderr.await.unwrap_or_default());
+        if status.success() {
+            Ok(())
+        } else {
+            Err(FfmpegError::classify(self.name, status, tail))
+        }
+    }
+
+    /// Runs the program and returns its stdout; it has the stall time to finish.
+    pub async fn output(self) -> Result<Vec<u8>, FfmpegError> {
+        let mut child = self.spawn()?;
+        let stderr = tokio::spawn(read_tail(child.stderr.take().expect("piped")));
+        let mut stdout = child.stdout.take().expect("piped");
+        let work = async {
+            let mut out = Vec::new();
+            (&mut stdout)
+                .take(CAPTURE_LIMIT as u64 + 1)
+                .read_to_end(&mut out)
+                .await?;
+            let status = child.wait().await?;
+            Ok::<_, std::io::Error>((out, status))
+        };
+        let (out, status) = match tokio::time::timeout(self.stall, work).await {
+            Ok(r) => r.map_err(|source| FfmpegError::Io {
+                program: self.name,
+                source,
+            })?,
+            Err(_) => return Err(self.stalled(&mut child, stderr).await),
+        };
+        let tail = self.clean(stderr.await.unwrap_or_default());
+        if out.len() > CAPTURE_LIMIT {
+            return Err(FfmpegError::Output {
+                program: self.name,
+                message: format!("more than {CAPTURE_LIMIT} bytes"),
+            });
+        }
+        if status.success() {
+            Ok(out)
+        } else {
+            Err(FfmpegError::classify(self.name, status, tail))
+        }
+    }
+
+    async fn stalled(
+        &self,
+        child: &mut Child,
+        stderr: tokio::task::JoinHandle<String>,
+    ) -> FfmpegError {
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        tracing::warn!(
+            program = self.name,
+            stall_secs = self.stall.as_secs(),
+            "killed a stalled process"
+        );
+        FfmpegError::Stalled {
+            program: self.name,
+            after: self.stall,
+            tail: self.clean(stderr.await.unwrap_or_default()),
+        }
+    }
+
+    fn clean(&self, mut tail: String) -> String {
+        for s in &self.redact {
+            tail = tail.replace(s.as_str(), "<input>");
+        }
+        tail.trim().to_string()
+    }
+}
+
+/// Reads stderr to its end, keeping the last lines.
+async fn read_tail(stderr: impl AsyncRead + Unpin) -> String {
+    let mut lines = BufReader::new(stderr).lines();
+    let mut tail = VecDeque::with_capacity(TAIL_LINES);
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if tail.len() == TAIL_LINES {
+            tail.pop_front();
+        }
+        tail.push_back(line.chars().take(TAIL_LINE_CHARS).collect::<String>());
+    }
+    Vec::from(tail).join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_problems_are_recognised() {
+        let c = |s| classify_stderr(s);
+        assert_eq!(
+            c("x.mov: Invalid data found when processing input"),
+            Some(BadInput::NotMedia)
+        );
+        assert_eq!(
+            c(
+                "[mov,mp4 @ 0x1] moov atom not found\nx.mp4: Invalid data found when processing input"
+            ),
+            Some(BadInput::Truncated)
+        );
+        assert_eq!(
+            c("Output file #0 does not contain any stream"),
+            Some(BadInput::NoStreams)
+        );
+        assert_eq!(c("Conversion failed! out of memory"), None);
+    }
+
+    #[test]
+    fn only_bad_input_is_a_client_error() {
+        assert!(FfmpegError::bad_input(BadInput::Empty, "").is_client_error());
+        let stalled = FfmpegError::Stalled {
+            program: "ffmpeg",
+            after: Duration::from_secs(1),
+            tail: String::new(),
+        };
+        assert!(!stalled.is_client_error());
+        assert_eq!(
+            FfmpegError::bad_input(BadInput::Truncated, "moov").to_string(),
+            "the file is truncated: its end is missing"
+        );
+    }
+}

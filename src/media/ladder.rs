@@ -1,0 +1,398 @@
+//! The HLS ladder: which rungs a master gets, their sizes and bitrates, and the ONE ffmpeg
+//! command that decodes the master once and encodes every rung, the sprite sheet and the
+//! waveform samples from that single decode.
+
+use super::MediaInput;
+use super::encoder::Encoder;
+use super::ffmpeg::{Invocation, Tools};
+use super::images::{SpritePlan, even};
+use super::probe::TechnicalMetadata;
+use std::ffi::OsString;
+use std::path::Path;
+
+/// Where the sprite's tiles are written during the encode (removed once joined).
+pub const SPRITE_TILES: &str = "sprite-tiles";
+/// AAC-LC stereo for every rung.
+pub const AUDIO_KBPS: u32 = 128;
+/// Waveform samples: mono s16 at this rate is plenty for drawing peaks.
+pub const WAVE_RATE: u32 = 8000;
+/// Frame rates above this are halved (a 120 fps phone clip previews at 60).
+const MAX_FPS: f64 = 60.0;
+/// Video kbit/s for a 16:9 picture whose short side is the first number.
+const ANCHORS: [(u32, u32); 9] = [
+    (144, 200),
+    (240, 450),
+    (360, 800),
+    (480, 1100),
+    (540, 1400),
+    (720, 2800),
+    (1080, 5000),
+    (1440, 8000),
+    (2160, 14000),
+];
+
+/// One rendition of the ladder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rung {
+    /// Directory and label, e.g. `720p` (the short side), or `audio`.
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub video_kbps: u32,
+    pub maxrate_kbps: u32,
+    pub bufsize_kbps: u32,
+}
+
+/// Everything the one-pass command needs.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Video rungs, smallest first; empty for audio-only masters.
+    pub rungs: Vec<Rung>,
+    pub audio: bool,
+    /// Output frame rate as `num/den`, and in frames per second.
+    pub fps: Option<(u32, u32)>,
+    pub gop: u32,
+    pub segment_seconds: u32,
+    pub sprite: Option<SpritePlan>,
+    pub waveform: bool,
+    pub duration: f64,
+    /// Deinterlace before anything else (broadcast and camera masters in 1080i).
+    pub deinterlace: bool,
+}
+
+impl Plan {
+    /// The playlist directories in `var_stream_map` order.
+    pub fn variant_names(&self) -> Vec<String> {
+        if self.rungs.is_empty() {
+            vec!["audio".into()]
+        } else {
+            self.rungs.iter().map(|r| r.name.clone()).collect()
+        }
+    }
+
+    pub fn fps_value(&self) -> Option<f64> {
+        self.fps.map(|(n, d)| n as f64 / d as f64)
+    }
+}
+
+/// Plans the ladder for a probed master.
+pub fn plan(meta: &TechnicalMetadata, ladder: &[u32], segment_seconds: u32) -> Plan {
+    let audio = !meta.audio.is_empty();
+    let Some(v) = &meta.video else {
+        return Plan {
+            rungs: vec![],
+            audio,
+            fps: None,
+            gop: 0,
+            segment_seconds,
+            sprite: None,
+            waveform: audio,
+            duration: meta.duration,
+            deinterlace: false,
+        };
+    };
+    let fps = output_fps(v.frame_rate);
+    let fps_f = fps.0 as f64 / fps.1 as f64;
+    let rungs = rungs(ladder, v.display_width, v.display_height, fps_f);
+    let aspect = v.display_width as f64 / v.display_height.max(1) as f64;
+    Plan {
+        rungs,
+        audio,
+        fps: Some(fps),
+        gop: (segment_seconds as f64 * fps_f).round().max(1.0) as u32,
+        segment_seconds,
+        sprite: Some(SpritePlan::new(meta.duration, aspect, fps_f)),
+        waveform: audio,
+        duration: meta.duration,
+        deinterlace: v.interlaced,
+    }
+}
+
+/// Rungs no larger than the source (the short side of the displayed picture decides), the
+/// smallest one at source size when the source is smaller than every rung.
+pub fn rungs(ladder: &[u32], display_w: u32, display_h: u32, fps: f64) -> Vec<Rung> {
+    let short = display_w.min(display_h).max(2);
+    let mut sides: Vec<u32> = ladder.iter().copied().filter(|r| *r <= short).collect();
+    if sides.is_empty() {
+        sides.push((short & !1).max(2));
+    }
+    let aspect = display_w as f64 / display_h.max(1) as f64;
+    sides
+        .into_iter()
+        .map(|s| {
+            let (width, height) = if aspect >= 1.0 {
+                (even(s as f64 * aspect), s)
+            } else {
+                (s, even(s as f64 / aspect))
+            };
+            let kbps = video_kbps(width, height, fps);
+            Rung {
+                name: format!("{s}p"),
+                width,
+                height,
+                video_kbps: kbps,
+                maxrate_kbps: kbps * 3 / 2,
+                bufsize_kbps: kbps * 2,
+            }
+        })
+        .collect()
+}
+
+/// kbit/s for a picture: the anchor for its short side, interpolated, scaled by its area
+/// relative to 16:9 and by 1.5 above 40 fps.
+pub fn video_kbps(width: u32, height: u32, fps: f64) -> u32 {
+    let short = width.min(height) as f64;
+    let base = match ANCHORS.iter().position(|(s, _)| *s as f64 >= short) {
+        Some(0) => ANCHORS[0].1 as f64 * short / ANCHORS[0].0 as f64,
+        Some(i) => {
+            let ((s0, k0), (s1, k1)) = (ANCHORS[i - 1], ANCHORS[i]);
+            k0 as f64 + (k1 - k0) as f64 * (short - s0 as f64) / (s1 - s0) as f64
+        }
+        None => {
+            let (s, k) = ANCHORS[ANCHORS.len() - 1];
+            k as f64 * (short / s as f64).powi(2)
+        }
+    };
+    let area = (width as f64 * height as f64) / (short * short * 16.0 / 9.0);
+    let fps_factor = if fps > 40.0 { 1.5 } else { 1.0 };
+    (base * area.clamp(0.6, 1.4) * fps_factor).round() as u32
+}
+
+/// A constant output rate: the source's, snapped to a standard rate when within 0.5%, halved
+/// until at most 60 fps.
+pub fn output_fps(rate: f64) -> (u32, u32) {
+    let mut r = if rate.is_finite() && rate > 0.0 {
+        rate
+    } else {
+        25.0
+    };
+    while r > MAX_FPS + 0.01 {
+        r /= 2.0;
+    }
+    const STANDARD: [(u32, u32); 9] = [
+        (24000, 1001),
+        (24, 1),
+        (25, 1),
+        (30000, 1001),
+        (30, 1),
+        (48, 1),
+        (50, 1),
+        (60000, 1001),
+        (60, 1),
+    ];
+    let off = |(n, d): &(u32, u32)| ((*n as f64 / *d as f64) - r).abs() / r;
+    STANDARD
+        .iter()
+        .filter(|s| off(s) < 0.005)
+        .min_by(|a, b| off(a).total_cmp(&off(b)))
+        .copied()
+        .unwrap_or(((r * 1000.0).round() as u32, 1000))
+}
+
+/// The single ffmpeg command: decode once, split to every rung (and the sprite), encode,
+/// write fMP4 HLS (one file per rung with byte-range playlists), the sprite sheet and raw
+/// waveform samples into `out`.
+pub fn command(
+    tools: &Tools,
+    plan: &Plan,
+    encoder: &Encoder,
+    input: &MediaInput,
+    out: &Path,
+    extras: bool,
+) -> Invocation {
+    let mut graph = Vec::new();
+    let n = plan.rungs.len();
+    let sprite = plan.sprite.filter(|_| extras);
+    if let Some((num, den)) = plan.fps.filter(|_| n > 0) {
+        let branches = n + usize::from(sprite.is_some());
+        let labels: String = (0..branches).map(|i| format!("[s{i}]")).collect();
+        // One frame per frame pair, so motion stays as smooth as the source's frame rate.
+        let bwdif = if plan.deinterlace {
+            "bwdif=mode=send_frame,"
+        } else {
+            ""
+        };
+        graph.push(format!(
+            "[0:v:0]{bwdif}fps={num}/{den},split={branches}{labels}"
+        ));
+        for (i, r) in plan.rungs.iter().enumerate() {
+            graph.push(format!(
+                "[s{i}]scale={}:{}:flags=bicubic,setsar=1,format={}{}[v{i}]",
+                r.width,
+                r.height,
+                encoder.pix_fmt(),
+                encoder.upload_filter()
+            ));
+        }
+        if let Some(s) = &sprite {
+            graph.push(format!("[s{n}]{}[sprite]", s.filter()));
+        }
+    }
+    let audio_outs = if plan.audio { n.max(1) } else { 0 };
+    let wave = plan.waveform && extras;
+    if plan.audio {
+        // The waveform branch leaves before the stereo conversion, so a mono source keeps
+        // its level instead of the -3 dB of an upmix.
+        let source = if wave {
+            graph.push("[0:a:0]asplit=2[atop][aw]".into());
+            graph.push(format!(
+                "[aw]aformat=sample_fmts=s16:channel_layouts=mono,aresample={WAVE_RATE}[wave]"
+            ));
+            "[atop]"
+        } else {
+            "[0:a:0]"
+        };
+        let labels: String = (0..audio_outs).map(|i| format!("[a{i}]")).collect();
+        graph.push(format!(
+            "{source}aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asplit={audio_outs}{labels}"
+        ));
+    }
+    let mut a: Vec<OsString> = encoder.global_args();
+    a.extend(input.input_args());
+    a.extend(["-filter_complex".into(), graph.join(";").into()]);
+    let mut streams = Vec::new();
+    for i in 0..n.max(audio_outs) {
+        let mut parts = Vec::new();
+        if i < n {
+            a.extend(["-map".into(), format!("[v{i}]").into()]);
+            parts.push(format!("v:{i}"));
+        }
+        if i < audio_outs {
+            a.extend(["-map".into(), format!("[a{i}]").into()]);
+            parts.push(format!("a:{i}"));
+        }
+        parts.push(format!("name:{}", plan.variant_names()[i]));
+        streams.push(parts.join(","));
+    }
+    if n > 0 {
+        a.extend(encoder.codec_args());
+        for (i, r) in plan.rungs.iter().enumerate() {
+            a.extend([
+                format!("-b:v:{i}").into(),
+                format!("{}k", r.video_kbps).into(),
+                format!("-maxrate:v:{i}").into(),
+                format!("{}k", r.maxrate_kbps).into(),
+                format!("-bufsize:v:{i}").into(),
+                format!("{}k", r.bufsize_kbps).into(),
+            ]);
+        }
+        let seg = plan.segment_seconds;
+        a.extend(
+            [
+                "-g".into(),
+                plan.gop.to_string(),
+                "-keyint_min".into(),
+                plan.gop.to_string(),
+                "-force_key_frames:v".into(),
+                format!("expr:gte(t,n_forced*{seg})"),
+            ]
+            .map(OsString::from),
+        );
+    }
+    if audio_outs > 0 {
+        a.extend(
+            ["-c:a", "aac", "-b:a", &format!("{AUDIO_KBPS}k"), "-ac", "2"].map(OsString::from),
+        );
+    }
+    let dir = out.display();
+    a.extend(
+        [
+            "-map_metadata".into(),
+            "-1".into(),
+            "-map_chapters".into(),
+            "-1".into(),
+            "-f".into(),
+            "hls".into(),
+            "-hls_time".into(),
+            plan.segment_seconds.to_string(),
+            "-hls_playlist_type".into(),
+            "vod".into(),
+            "-hls_segment_type".into(),
+            "fmp4".into(),
+            "-hls_flags".into(),
+            "single_file+independent_segments".into(),
+            "-hls_segment_filename".into(),
+            format!("{dir}/%v/media.mp4"),
+            "-var_stream_map".into(),
+            streams.join(" "),
+            format!("{dir}/%v/index.m3u8"),
+        ]
+        .map(OsString::from),
+    );
+    if sprite.is_some() {
+        // Every selected frame as its own file, never duplicated to a constant rate.
+        a.extend(
+            [
+                "-map",
+                "[sprite]",
+                "-fps_mode:v",
+                "passthrough",
+                "-q:v",
+                "4",
+                "-c:v",
+                "mjpeg",
+            ]
+            .map(OsString::from),
+        );
+        a.extend([
+            "-f".into(),
+            "image2".into(),
+            format!("{dir}/{SPRITE_TILES}/%04d.jpg").into(),
+        ]);
+    }
+    if wave {
+        a.extend(["-map", "[wave]", "-c:a", "pcm_s16le", "-f", "s16le"].map(OsString::from));
+        a.push(format!("{dir}/wave.raw").into());
+    }
+    tools.ffmpeg().args(a).redact(input.secret())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_rung_is_above_the_source_and_small_sources_keep_their_size() {
+        let names = |w, h| -> Vec<(u32, u32)> {
+            rungs(&[360, 540, 720, 1080], w, h, 30.0)
+                .iter()
+                .map(|r| (r.width, r.height))
+                .collect()
+        };
+        assert_eq!(
+            names(1920, 1080),
+            [(640, 360), (960, 540), (1280, 720), (1920, 1080)]
+        );
+        assert_eq!(names(640, 360), [(640, 360)]);
+        assert_eq!(names(320, 240), [(320, 240)]);
+        assert_eq!(names(321, 241), [(320, 240)]);
+        // Portrait: the short side names the rung, the long side follows the aspect.
+        assert_eq!(names(360, 640), [(360, 640)]);
+        assert_eq!(
+            names(1080, 1920),
+            [(360, 640), (540, 960), (720, 1280), (1080, 1920)]
+        );
+        // Anamorphic PAL shown at 1024x576.
+        assert_eq!(names(1024, 576), [(640, 360), (960, 540)]);
+    }
+
+    #[test]
+    fn bitrates_follow_the_rung_in_kbits() {
+        let r = rungs(&[360, 540, 720, 1080], 1920, 1080, 30.0);
+        let k: Vec<u32> = r.iter().map(|r| r.video_kbps).collect();
+        assert_eq!(k, [800, 1400, 2800, 5000]);
+        assert_eq!((r[3].maxrate_kbps, r[3].bufsize_kbps), (7500, 10000));
+        assert_eq!(video_kbps(1920, 1080, 60.0), 7500);
+        assert!(video_kbps(320, 240, 25.0) < 800);
+    }
+
+    #[test]
+    fn frame_rates_snap_and_high_ones_halve() {
+        assert_eq!(output_fps(29.97), (30000, 1001));
+        assert_eq!(output_fps(25.0), (25, 1));
+        assert_eq!(output_fps(120.0), (60, 1));
+        assert_eq!(output_fps(29.871), (30000, 1001));
+        assert_eq!(output_fps(12.5), (12500, 1000));
+        assert_eq!(output_fps(f64::NAN), (25, 1));
+    }
+}

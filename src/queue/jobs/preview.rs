@@ -1,0 +1,152 @@
+//! `preview`: probes a stored master, keeps its technical metadata on the version, renders
+//! the ladder, poster, sprite and waveform in a temp dir, and publishes them under
+//! `previews/<asset-id>/<version-id>/` (the master playlist last). Queued by promotion and by
+//! reprocessing; runs again safely after a crash (a rerun replaces the set).
+
+use super::promote::PREVIEW_KIND;
+use crate::db::models::version;
+use crate::media::{FfmpegError, Tools, ladder, pipeline, probe};
+use crate::previews::{self, publish, source, space};
+use crate::queue::events::{self, Event};
+use crate::queue::{Job, JobContext, JobError, Subject};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Share of the progress bar the render takes; publishing takes the rest.
+const RENDER_SHARE: f32 = 90.0;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Preview {
+    pub asset_id: Uuid,
+    pub version_id: Uuid,
+}
+
+impl Job for Preview {
+    const KIND: &'static str = PREVIEW_KIND;
+
+    fn subject(&self) -> Subject {
+        Subject {
+            asset_id: Some(self.asset_id),
+            version_id: Some(self.version_id),
+        }
+    }
+
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let result = self.preview(ctx).await;
+        if let Err(e) = &result
+            && (matches!(e, JobError::Fatal(_)) || ctx.is_last_attempt())
+        {
+            // No further attempt: the version says why, in words.
+            self.set_status(
+                ctx,
+                &["stored", "processing"],
+                "failed",
+                Some(e.to_string()),
+            )
+            .await;
+        }
+        result
+    }
+}
+
+/// An ffmpeg failure as a job outcome: bad input never succeeds, anything else may.
+pub fn job_error(e: FfmpegError) -> JobError {
+    if e.is_client_error() {
+        JobError::Fatal(format!("Cannot make a preview: {e}."))
+    } else {
+        JobError::Retry(format!("preview rendering failed: {e}"))
+    }
+}
+
+impl Preview {
+    async fn preview(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let st = &ctx.state;
+        let id = self.version_id;
+        let v = st
+            .db
+            .run(move |c| version::find(c, id))
+            .await?
+            .filter(|v| v.asset_id == self.asset_id)
+            .ok_or_else(|| JobError::Fatal("The version to preview no longer exists.".into()))?;
+        match v.status.as_str() {
+            "stored" | "processing" | "failed" => {}
+            // Published by an earlier run that stopped before its outcome was recorded.
+            "ready" => return Ok(()),
+            other => {
+                return Err(JobError::Fatal(format!(
+                    "The master is not stored (its status is {other})."
+                )));
+            }
+        }
+        self.set_status(ctx, &["stored", "failed"], "processing", None)
+            .await;
+
+        let tools = Tools::from_config(&st.config.preview);
+        let (input, head) = source::open(st, &v.master_key).await?;
+        let meta = probe::probe_with_head(&tools, &input, Some(&head))
+            .await
+            .map_err(job_error)?;
+        let technical = serde_json::to_value(&meta).expect("serializable");
+        st.db
+            .run(move |c| version::set_technical(c, id, &technical))
+            .await?;
+        ctx.progress(1.0, None).await;
+
+        let encoder = source::encoder(st).await.clone();
+        let settings = pipeline::Settings::new(&st.config.preview, encoder);
+        let plan = ladder::plan(&meta, &settings.ladder, settings.segment_seconds);
+        let work_dir = &st.config.preview.work_dir;
+        space::check(work_dir, &plan).map_err(|e| JobError::Retry(format!("{e:#}")))?;
+        // Removed when dropped: on success, on failure, and when the job is aborted.
+        let temp = previews::workdir::create(work_dir)
+            .map_err(|e| JobError::Retry(format!("cannot make a temp dir: {e}")))?;
+
+        let (tx, mut rx) = tokio::sync::watch::channel((0.0_f64, None::<Duration>));
+        let render = pipeline::render(&tools, &settings, &meta, &input, temp.path(), |p, eta| {
+            let _ = tx.send((p, eta));
+        });
+        tokio::pin!(render);
+        let manifest = loop {
+            tokio::select! {
+                r = &mut render => break r.map_err(job_error)?,
+                Ok(()) = rx.changed() => {
+                    let (p, eta) = *rx.borrow_and_update();
+                    ctx.progress(p as f32 * RENDER_SHARE / 100.0, eta).await;
+                }
+            }
+        };
+        let prefix = previews::prefix(self.asset_id, self.version_id);
+        let done = publish::publish(&st.storage, &prefix, temp.path(), &manifest).await?;
+        tracing::info!(
+            version_id = %id, %prefix, files = done.uploaded, bytes = done.bytes,
+            removed = done.removed.len(), "preview published"
+        );
+        ctx.progress(100.0, Some(Duration::ZERO)).await;
+        self.set_status(ctx, &["processing"], "ready", None).await;
+        Ok(())
+    }
+
+    async fn set_status(&self, ctx: &JobContext, from: &[&str], to: &str, error: Option<String>) {
+        let (id, e) = (self.version_id, error.clone());
+        let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
+        let to_owned = to.to_string();
+        let changed = ctx
+            .state
+            .db
+            .run(move |c| {
+                let from: Vec<&str> = from.iter().map(String::as_str).collect();
+                version::set_status(c, id, &from, &to_owned, e.as_deref())
+            })
+            .await
+            .unwrap_or(false);
+        if changed {
+            let event = Event::Version {
+                version_id: self.version_id,
+                status: to.into(),
+                error,
+            };
+            events::publish(&ctx.state.redis, self.asset_id, &event).await;
+        }
+    }
+}

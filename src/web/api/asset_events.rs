@@ -1,0 +1,77 @@
+//! `GET /api/assets/{id}/events`: Server-Sent Events with the asset's job and version changes
+//! (state, percent, eta, error) for its page. The stream opens with a snapshot from
+//! PostgreSQL, then relays the asset's Redis channel, with `retry:` and a heartbeat.
+
+use crate::auth::{Auth, perm};
+use crate::db::models::{asset, job, version};
+use crate::error::AppError;
+use crate::queue::events::{self, Event};
+use crate::state::AppState;
+use crate::web::{ApiResult, sse};
+use actix_web::{HttpResponse, web};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// One connection lasts this long; the browser then reconnects (after `retry:`) and gets a
+/// fresh snapshot, so a long-open page never drifts from the record.
+const STREAM_FOR: Duration = Duration::from_secs(30 * 60);
+const RETRY_MS: u32 = 3000;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assets/{id}/events", web::get().to(asset_events));
+}
+
+async fn asset_events(
+    st: web::Data<AppState>,
+    _auth: Auth<perm::AssetsRead>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let found = st.db.run(move |c| asset::find_live(c, id)).await?;
+    let a = found.ok_or_else(|| AppError::not_found("No asset with this id."))?;
+    // Subscribed before the snapshot is read, so no change falls between the two.
+    let live = st.redis.subscribe(&events::channel(&st.redis, id)).await?;
+    let current = a.current_version_id;
+    let (jobs, v) = st
+        .db
+        .run(move |c| {
+            let v = match current {
+                Some(vid) => version::find(c, vid)?,
+                None => None,
+            };
+            Ok((job::for_asset(c, id)?, v))
+        })
+        .await?;
+    let mut snapshot = Vec::new();
+    if let Some(v) = v {
+        let e = Event::Version {
+            version_id: v.id,
+            status: v.status,
+            error: v.error,
+        };
+        snapshot.push(sse::event("version", &e));
+    }
+    // The newest job of each kind about the current version (jobs come newest first).
+    let mut seen = std::collections::HashSet::new();
+    for j in jobs.iter().filter(|j| j.version_id == current) {
+        if seen.insert(j.kind.clone()) {
+            snapshot.push(sse::event("job", &Event::of_job(j)));
+        }
+    }
+    let relayed = live.map(|payload| {
+        // The JSON's own `type` (job or version) names the event.
+        let name = serde_json::from_str::<serde_json::Value>(&payload)
+            .ok()
+            .and_then(|v| v["type"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "message".into());
+        Bytes::from(format!("event: {name}\ndata: {payload}\n\n"))
+    });
+    let until = tokio::time::sleep(STREAM_FOR);
+    let stream = futures_util::stream::iter(snapshot)
+        .chain(relayed)
+        .take_until(until)
+        .boxed();
+    Ok(sse::response(RETRY_MS, stream))
+}

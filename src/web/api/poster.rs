@@ -1,0 +1,87 @@
+//! `POST /api/assets/{id}/poster {time}`: queue a re-render of a ready preview's poster at
+//! `time` seconds (the worker renders; the api never runs ffmpeg). 202 `{job_id}`.
+
+use crate::audit::{self, Entry};
+use crate::auth::{Auth, perm};
+use crate::db::models::{asset, version};
+use crate::error::AppError;
+use crate::queue::{self, jobs::poster::Poster};
+use crate::state::AppState;
+use crate::web::ApiResult;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assets/{id}/poster", web::post().to(poster));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PosterBody {
+    /// Seconds into the media.
+    time: f64,
+}
+
+async fn poster(
+    st: web::Data<AppState>,
+    auth: Auth<perm::AssetsWrite>,
+    path: web::Path<Uuid>,
+    body: web::Json<PosterBody>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let time = body.time;
+    if !time.is_finite() || time < 0.0 {
+        return Err(AppError::bad_request(
+            "invalid-time",
+            "time must be a number of seconds, 0 or more.",
+        ));
+    }
+    let a = st
+        .db
+        .run(move |c| asset::find_live(c, id))
+        .await?
+        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
+    let vid = a
+        .current_version_id
+        .ok_or_else(|| AppError::conflict("no-version", "This asset has no version yet."))?;
+    let v = st
+        .db
+        .run(move |c| version::find(c, vid))
+        .await?
+        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
+    if v.status != "ready" {
+        return Err(AppError::conflict(
+            "preview-not-ready",
+            "The preview is not ready yet; choose a poster once it is.",
+        ));
+    }
+    let tech = v.technical.unwrap_or_default();
+    if tech["video"].is_null() {
+        return Err(AppError::conflict(
+            "no-video",
+            "This asset has no picture to take a poster from.",
+        ));
+    }
+    let duration = tech["duration"].as_f64().unwrap_or(0.0);
+    if time > duration {
+        return Err(AppError::bad_request(
+            "time-out-of-range",
+            format!("time must be within the media's {duration:.2} seconds."),
+        ));
+    }
+    let job_id = queue::enqueue(
+        &st,
+        &Poster {
+            asset_id: id,
+            version_id: vid,
+            time,
+        },
+    )
+    .await?;
+    let entry = Entry::by(&auth, "asset.poster")
+        .target("asset", id)
+        .details(serde_json::json!({ "version_id": vid, "time": time, "job_id": job_id }));
+    audit::record(&st.db, entry).await?;
+    Ok(HttpResponse::Accepted().json(serde_json::json!({ "job_id": job_id })))
+}
