@@ -6,3 +6,4 @@ mod harness;
 mod app_spec;
 mod config_cli;
 mod foundation;
+mod pages;

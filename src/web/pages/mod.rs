@@ -1,46 +1,32 @@
-//! Server-rendered pages (askama); one struct per page, templates in `templates/`.
+//! Server-rendered pages (askama); one struct per page, templates in `templates/` extending
+//! `base.html`. Pages call the same model functions as the JSON API, never the API over HTTP.
 
+pub mod errors;
+pub mod flash;
+pub mod layout;
+
+pub use errors::{error_pages, not_found_page};
+pub use layout::{Layout, PageUser};
+
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 #[derive(Template)]
 #[template(path = "index.html")]
 struct Index {
+    layout: Layout,
     version: &'static str,
 }
-
-#[derive(Template)]
-#[template(path = "not_found.html")]
-struct NotFound;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index));
 }
 
-fn html(body: Result<String, askama::Error>, status: actix_web::http::StatusCode) -> HttpResponse {
-    match body {
-        Ok(b) => HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .body(b),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body("Something went wrong on our side.")
-        }
-    }
-}
-
-async fn index() -> HttpResponse {
-    html(
-        Index {
-            version: env!("CARGO_PKG_VERSION"),
-        }
-        .render(),
-        actix_web::http::StatusCode::OK,
-    )
-}
-
-pub fn not_found_page() -> HttpResponse {
-    html(NotFound.render(), actix_web::http::StatusCode::NOT_FOUND)
+async fn index(layout: Layout) -> HttpResponse {
+    let page = Index {
+        layout: layout.in_section("library"),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    page.layout.respond(&page, StatusCode::OK)
 }

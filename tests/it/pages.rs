@@ -1,0 +1,197 @@
+//! Pages: the layout, the strict Content-Security-Policy and the absence of inline code, static
+//! files with fingerprinted URLs and ETags, the vendored hls.js, friendly 404 and 5xx pages.
+
+use crate::harness::TestApp;
+use mm::config::Role;
+use reqwest::header;
+
+/// Every `<script>` has a `src` or is a JSON data block; no `style=` or `on*=` attribute and
+/// no `<style>` element: what a strict CSP would block must not be there.
+fn assert_no_inline_code(html: &str) {
+    let lower = html.to_ascii_lowercase();
+    for (i, _) in lower.match_indices("<script") {
+        let tag = &lower[i..i + lower[i..].find('>').unwrap()];
+        assert!(
+            tag.contains(" src=") || tag.contains("type=\"application/json\""),
+            "inline script: {tag}"
+        );
+    }
+    assert!(!lower.contains("<style"), "inline <style> element");
+    let mut rest = lower.as_str();
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if tag.starts_with('!') || tag.starts_with('/') {
+            continue;
+        }
+        for attr in tag.split_whitespace().skip(1) {
+            let name = attr.split('=').next().unwrap_or("");
+            assert!(name != "style", "inline style attribute in <{tag}>");
+            assert!(!name.starts_with("on"), "inline event handler in <{tag}>");
+        }
+    }
+}
+
+fn static_urls(html: &str) -> Vec<String> {
+    html.match_indices("/static/")
+        .map(|(i, _)| {
+            let rest = &html[i..];
+            rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_carry_a_strict_csp_and_no_inline_code() {
+    let app = TestApp::builder(Role::All)
+        .env("MM_EDGE_PUBLIC_BASE", "https://edge.example.com")
+        .spawn()
+        .await;
+    let res = app.client.get(app.url("/")).send().await.unwrap();
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self';",
+        "style-src 'self';",
+        "img-src 'self' data: blob: https://edge.example.com",
+        "media-src 'self' blob: https://edge.example.com",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe"), "{csp}");
+    let html = res.text().await.unwrap();
+    assert_no_inline_code(&html);
+    assert!(html.contains("href=\"#main\""), "skip link");
+    assert!(html.contains("<main id=\"main\""));
+
+    // JSON answers are not pages: no page policy on them.
+    let api = app.client.get(app.url("/api/health")).send().await.unwrap();
+    assert!(!api.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn static_files_are_fingerprinted_and_revalidated_by_etag() {
+    let app = TestApp::spawn(Role::Api).await;
+    let html = app
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let urls = static_urls(&html);
+    let css = urls
+        .iter()
+        .find(|u| u.starts_with("/static/app.css?v="))
+        .unwrap();
+    assert!(
+        urls.iter().any(|u| u.starts_with("/static/js/app.js?v=")),
+        "{urls:?}"
+    );
+
+    let res = app.client.get(app.url(css)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(
+        res.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = res.headers()[header::ETAG].clone();
+    let body = res.bytes().await.unwrap();
+    assert_eq!(body, std::fs::read("static/app.css").unwrap());
+
+    // The same file under an old or missing hash must be revalidated, and the ETag does it.
+    let plain = app
+        .client
+        .get(app.url("/static/app.css?v=0000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.headers()[header::CACHE_CONTROL], "no-cache");
+    let again = app
+        .client
+        .get(app.url("/static/app.css"))
+        .header(header::IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    for path in [
+        "/static/nope.js",
+        "/static/../Cargo.toml",
+        "/static/%2e%2e/Cargo.toml",
+        "/static/js/../../Cargo.toml",
+        "/static/",
+    ] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hls_js_comes_from_the_locked_npm_package() {
+    let app = TestApp::spawn(Role::Api).await;
+    let lock: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("package-lock.json").unwrap()).unwrap();
+    let version = lock["packages"]["node_modules/hls.js"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = app
+        .client
+        .get(app.url("/static/vendor/hls.min.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "run `npm ci` (scripts/deps.sh) first");
+    let body = res.text().await.unwrap();
+    assert_eq!(
+        body.as_bytes(),
+        std::fs::read("node_modules/hls.js/dist/hls.min.js").unwrap()
+    );
+    assert!(body.contains(&version), "hls.js {version} expected");
+    let worker = app
+        .client
+        .get(app.url("/static/vendor/hls.worker.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(worker.status(), 200);
+    // No copy of it is kept in the repository.
+    assert!(!std::path::Path::new("static/vendor/hls.min.js").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_pages_get_a_friendly_404_and_api_paths_json() {
+    let app = TestApp::spawn(Role::All).await;
+    let res = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Page not found"));
+    assert!(html.contains("Back to the library"));
+    assert_no_inline_code(&html);
+
+    let res = app.client.get(app.url("/api/nope")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "not-found");
+}
