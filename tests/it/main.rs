@@ -5,5 +5,6 @@ mod harness;
 
 mod app_spec;
 mod config_cli;
+mod db_pool;
 mod foundation;
 mod pages;
