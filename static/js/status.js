@@ -1,0 +1,108 @@
+// Live processing status of assets: Server-Sent Events from /api/assets/{id}/events, normalised
+// to {state: queued|processing|ready|failed, percent, error}. At most a few streams stay open at
+// once (browsers allow six HTTP/1.1 connections per host, and uploads need them); the rest wait
+// for a free slot. A stream that keeps failing falls back to polling the asset.
+(function () {
+  'use strict';
+  var MAX_STREAMS = 3;
+  var open = 0;
+  var waiting = [];
+
+  var LABELS = { queued: 'Queued', processing: 'Processing', ready: 'Ready', failed: 'Failed', uploading: 'Uploading' };
+
+  // Maps job and asset vocabularies onto the four states people see.
+  function normalise(d) {
+    if (!d || typeof d !== 'object') return null;
+    var src = d.preview || d.status_detail || d;
+    var raw = String(src.state || src.status || src.preview_state || '').toLowerCase();
+    var state = {
+      queued: 'queued', pending: 'queued', waiting: 'queued', stored: 'queued', uploaded: 'queued',
+      running: 'processing', processing: 'processing', promoting: 'processing', encoding: 'processing',
+      succeeded: 'ready', ready: 'ready', done: 'ready', complete: 'ready', completed: 'ready',
+      failed: 'failed', dead: 'failed', error: 'failed', checksum_mismatch: 'failed', cancelled: 'failed'
+    }[raw] || (raw ? 'processing' : null);
+    var pct = src.percent != null ? Number(src.percent) : (src.progress != null ? Number(src.progress) : null);
+    if (pct != null && pct <= 1 && src.percent == null) pct = pct * 100;
+    return {
+      state: state,
+      percent: pct != null && isFinite(pct) ? Math.max(0, Math.min(100, pct)) : null,
+      error: src.error || src.reason || src.error_message || null,
+      eta: src.eta_seconds != null ? Number(src.eta_seconds) : null,
+      raw: d
+    };
+  }
+
+  function release() {
+    open--;
+    var next = waiting.shift();
+    if (next) next();
+  }
+
+  // Calls `onStatus(status)` for each change until the asset is ready or failed.
+  function watch(assetId, onStatus) {
+    var closed = false;
+    var start = function () {
+      open++;
+      var failures = 0;
+      var es = new EventSource('/api/assets/' + encodeURIComponent(assetId) + '/events');
+      var finish = function () {
+        if (closed) return;
+        closed = true;
+        es.close();
+        release();
+      };
+      var handle = function (ev) {
+        failures = 0;
+        var d;
+        try { d = JSON.parse(ev.data); } catch (_) { return; }
+        var s = normalise(d);
+        if (!s || !s.state) return;
+        onStatus(s);
+        if (s.state === 'ready' || s.state === 'failed') finish();
+      };
+      ['message', 'status', 'state', 'progress', 'job', 'asset'].forEach(function (name) {
+        es.addEventListener(name, handle);
+      });
+      es.onerror = function () {
+        failures++;
+        // The browser reconnects by itself (the server sends `retry:`); after repeated
+        // failures (signed out, or no stream there), poll instead.
+        if (failures >= 3) {
+          finish();
+          poll(assetId, onStatus);
+        }
+      };
+    };
+    if (open < MAX_STREAMS) start(); else waiting.push(start);
+    return { stop: function () { closed = true; } };
+  }
+
+  async function poll(assetId, onStatus) {
+    for (var i = 0; i < 720; i++) {
+      try {
+        var a = await window.mm.api('GET', '/api/assets/' + encodeURIComponent(assetId));
+        var s = normalise(a);
+        if (s && s.state) {
+          onStatus(s);
+          if (s.state === 'ready' || s.state === 'failed') return;
+        }
+      } catch (e) {
+        if (e.status === 404 || e.status === 401) return;
+      }
+      await new Promise(function (r) { setTimeout(r, 5000); });
+    }
+  }
+
+  // Updates a status badge element (`.badge` with data-state) in place.
+  function paintBadge(el, s) {
+    if (!el || !s) return;
+    el.dataset.state = s.state;
+    el.className = 'badge badge-' + s.state;
+    var label = LABELS[s.state] || s.state;
+    if (s.state === 'processing' && s.percent != null) label += ' ' + Math.floor(s.percent) + '%';
+    el.textContent = label;
+  }
+
+  window.mmStatus = { watch: watch, normalise: normalise, paintBadge: paintBadge, labels: LABELS };
+  window.mmWatch = watch;
+})();
