@@ -3,7 +3,9 @@
 
 pub mod errors;
 pub mod flash;
+pub mod format;
 pub mod layout;
+pub mod library_query;
 
 pub use errors::{error_pages, not_found_page};
 pub use layout::{Layout, PageUser};
