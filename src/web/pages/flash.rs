@@ -46,6 +46,8 @@ fn notice(key: &str) -> Option<(Kind, &'static str)> {
         "asset-deleted" => (Kind::Success, "The asset was deleted."),
         "signed-out" => (Kind::Info, "You are signed out."),
         "uploads-done" => (Kind::Success, "Your uploads are in the library."),
+        "user-created" => (Kind::Success, "The person was added."),
+        "user-updated" => (Kind::Success, "The change was saved."),
         _ => return None,
     })
 }

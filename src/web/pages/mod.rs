@@ -6,6 +6,7 @@ pub mod flash;
 pub mod format;
 pub mod layout;
 pub mod library_query;
+mod upload;
 
 pub use errors::{error_pages, not_found_page};
 pub use layout::{Layout, PageUser};
@@ -22,7 +23,8 @@ struct Index {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index));
+    cfg.route("/", web::get().to(index))
+        .route("/upload", web::get().to(upload::page));
 }
 
 async fn index(layout: Layout) -> HttpResponse {
