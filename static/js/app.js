@@ -84,6 +84,13 @@
     formatDuration: formatDuration
   };
 
+  // A notice shown once should not come back on reload or in a shared link.
+  if (/[?&]notice=/.test(location.search) && window.history.replaceState) {
+    var u = new URL(location.href);
+    u.searchParams.delete('notice');
+    history.replaceState(history.state, '', u.pathname + u.search + u.hash);
+  }
+
   document.addEventListener('click', function (ev) {
     var btn = ev.target.closest('[data-dismiss]');
     if (btn) {
