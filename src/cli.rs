@@ -1,4 +1,5 @@
-//! The command line: `mm serve`, `mm migrate`, `mm check`, `mm keygen`, with env twins.
+//! The command line: `mm serve`, `mm migrate`, `mm check`, `mm keygen`, `mm user`, `mm token`,
+//! with env twins.
 
 use crate::config::Role;
 use clap::{Parser, Subcommand};
@@ -43,6 +44,62 @@ pub enum Command {
         /// Print a bare base64 secret for MM_SECRET_KEY instead.
         #[arg(long)]
         secret: bool,
+    },
+    /// Manage accounts in the database at DATABASE_URL.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Manage API tokens in the database at DATABASE_URL.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password comes from MM_PASSWORD or the first line of stdin.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin, manager, editor or viewer.
+        #[arg(long)]
+        role: crate::auth::Role,
+        /// Display name; the email's local part when omitted.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Replace a password (MM_PASSWORD or stdin) and end the user's sessions.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Disable an account: its sessions and tokens stop working at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// List every account.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it once.
+    Create {
+        /// The owner's email.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes within the owner's role, e.g. assets:read,uploads:create
+        /// (default assets:read).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Option<Vec<String>>,
+        /// Lifetime like 30d or 12h (default 90d).
+        #[arg(long)]
+        ttl: Option<String>,
     },
 }
 

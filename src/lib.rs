@@ -1,5 +1,7 @@
 //! mm, the Motion Mavericks media asset manager: one binary, four roles (see DESIGN.md).
 
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;

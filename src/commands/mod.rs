@@ -3,6 +3,8 @@
 mod check;
 mod keygen;
 mod migrate;
+mod token;
+mod user;
 
 pub use keygen::new_key;
 
@@ -19,6 +21,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen { kid, secret } => keygen::run(&kid, secret),
         Command::Migrate { revert } => migrate::run(&config, revert),
         Command::Serve { role } => serve(config, role),
+        Command::User { action } => user::run(&config, &env, action),
+        Command::Token { action } => token::run(&config, action),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

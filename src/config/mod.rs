@@ -1,9 +1,11 @@
 //! Configuration: read once from the environment in `main`, validated per role, passed down.
 
+mod auth;
 mod env;
 mod storage;
 mod web;
 
+pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
 pub use web::{VENDOR_FILES, WebConfig};
@@ -94,6 +96,7 @@ pub struct Config {
     /// `MM_REDIS_POOL_SIZE`, default 16.
     pub redis_pool_size: usize,
     pub storage: StorageConfig,
+    pub auth: AuthConfig,
     /// `MM_SECRET_KEY` (base64, at least 32 bytes): signs local storage URLs and sessions.
     pub secret_key: Option<SecretBytes>,
     /// `MM_EDGE_KEYS` (`kid:base64key,...`; the first signs) or `EDGE_SIGNING_KEY` (one key).
@@ -207,6 +210,7 @@ impl Config {
         };
 
         let storage = StorageConfig::from_env(env, &mut p);
+        let auth = AuthConfig::from_env(env, &public_url, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
         let static_dir: std::path::PathBuf = env
@@ -227,6 +231,7 @@ impl Config {
                 .unwrap_or_else(|| "mm:".into()),
             redis_pool_size: env.parsed(&["MM_REDIS_POOL_SIZE"], 16, &mut p),
             storage,
+            auth,
             secret_key,
             edge_keys,
             edge_public_base,

@@ -1,5 +1,6 @@
 //! PostgreSQL through diesel: the pool, `run` for every query, and the embedded migrations.
 
+pub mod models;
 pub mod schema;
 
 use deadpool_diesel::postgres::{Manager, Object, Pool};
@@ -28,14 +29,15 @@ pub enum DbError {
 
 impl DbError {
     pub fn is_unavailable(&self) -> bool {
-        match self {
-            DbError::Unavailable(_) => true,
-            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => {
-                true
-            }
-            DbError::Query(DieselError::BrokenTransactionManager) => true,
-            _ => false,
-        }
+        matches!(
+            self,
+            DbError::Unavailable(_)
+                | DbError::Query(DieselError::DatabaseError(
+                    DatabaseErrorKind::ClosedConnection,
+                    _
+                ))
+                | DbError::Query(DieselError::BrokenTransactionManager)
+        )
     }
 }
 
@@ -131,7 +133,7 @@ impl Db {
         self.run(|c| {
             c.run_pending_migrations(MIGRATIONS)
                 .map(|v| v.iter().map(|m| m.to_string()).collect())
-                .map_err(|e| DieselError::QueryBuilderError(e))
+                .map_err(DieselError::QueryBuilderError)
         })
         .await
     }

@@ -25,7 +25,17 @@ fn assert_no_inline_code(html: &str) {
         if tag.starts_with('!') || tag.starts_with('/') {
             continue;
         }
-        for attr in tag.split_whitespace().skip(1) {
+        // Attribute values are dropped first: words inside them are not attributes.
+        let mut names = String::new();
+        let mut quoted = false;
+        for ch in tag.chars() {
+            if ch == '"' {
+                quoted = !quoted;
+            } else if !quoted {
+                names.push(ch);
+            }
+        }
+        for attr in names.split_whitespace().skip(1) {
             let name = attr.split('=').next().unwrap_or("");
             assert!(name != "style", "inline style attribute in <{tag}>");
             assert!(!name.starts_with("on"), "inline event handler in <{tag}>");
@@ -48,7 +58,7 @@ async fn pages_carry_a_strict_csp_and_no_inline_code() {
         .env("MM_EDGE_PUBLIC_BASE", "https://edge.example.com")
         .spawn()
         .await;
-    let res = app.client.get(app.url("/")).send().await.unwrap();
+    let res = app.client.get(app.url("/setup")).send().await.unwrap();
     let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
         .to_str()
         .unwrap()
@@ -79,7 +89,7 @@ async fn static_files_are_fingerprinted_and_revalidated_by_etag() {
     let app = TestApp::spawn(Role::Api).await;
     let html = app
         .client
-        .get(app.url("/"))
+        .get(app.url("/setup"))
         .send()
         .await
         .unwrap()
@@ -194,4 +204,141 @@ async fn unknown_pages_get_a_friendly_404_and_api_paths_json() {
     assert_eq!(res.status(), 404);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["code"], "not-found");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_out_visitors_go_to_login_and_the_layout_shows_who_is_signed_in() {
+    use crate::accounts::{login, seed_user};
+    use mm::auth::Role as UserRole;
+    let app = TestApp::spawn(Role::Api).await;
+    seed_user(&app, "ed@mm.test", UserRole::Editor);
+    let res = app.client.get(app.url("/upload")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/login?next=%2Fupload");
+
+    let ed = login(&app, "ed@mm.test").await;
+    let res = ed.client.get(app.url("/upload")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+    let html = res.text().await.unwrap();
+    assert_no_inline_code(&html);
+    assert!(
+        html.contains(&format!(
+            r#"<meta name="csrf-token" content="{}">"#,
+            ed.csrf
+        )),
+        "the page hands its scripts the session's CSRF token"
+    );
+    assert!(html.contains(r#"<a href="/upload" aria-current="page">Upload</a>"#));
+    assert!(
+        html.contains("<span>ed</span>"),
+        "the signed-in user is named"
+    );
+    assert!(
+        !html.contains(r#"href="/admin""#),
+        "an editor has no admin pages"
+    );
+    assert!(html.contains(r#"data-parallel="4""#));
+    assert!(html.contains(r#"action="/logout""#));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_viewer_is_refused_the_upload_page_with_a_friendly_page() {
+    use crate::accounts::{login, seed_user};
+    use mm::auth::Role as UserRole;
+    let app = TestApp::spawn(Role::Api).await;
+    seed_user(&app, "vic@mm.test", UserRole::Viewer);
+    let vic = login(&app, "vic@mm.test").await;
+    let res = vic.client.get(app.url("/upload")).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+    let html = res.text().await.unwrap();
+    assert_no_inline_code(&html);
+    assert!(html.contains("<h1>Forbidden</h1>"), "{html}");
+    assert!(html.contains("Back to the library"));
+    for path in ["/admin/users", "/admin/audit", "/admin"] {
+        let res = vic.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 403, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_pages_list_people_and_the_audit_log() {
+    use crate::accounts::{login, seed_user};
+    use mm::auth::Role as UserRole;
+    use reqwest::Method;
+    let app = TestApp::spawn(Role::Api).await;
+    seed_user(&app, "ada@mm.test", UserRole::Admin);
+    let ed = seed_user(&app, "ed@mm.test", UserRole::Editor);
+    seed_user(&app, "max@mm.test", UserRole::Manager);
+    let ada = login(&app, "ada@mm.test").await;
+
+    let res = ada.client.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/admin/users");
+    let html = ada
+        .client
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_no_inline_code(&html);
+    assert!(html.contains("ed@mm.test") && html.contains("max@mm.test"));
+    assert!(html.contains(&format!(r#"data-path="/api/users/{}""#, ed.id)));
+    assert!(html.contains("(you)"));
+
+    // What admin.js sends when the role form is submitted; the page then shows it.
+    let r = ada
+        .send(
+            &app,
+            Method::PATCH,
+            &format!("/api/users/{}", ed.id),
+            Some(&serde_json::json!({"role": "manager"})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = ada
+        .client
+        .get(app.url("/admin/users?notice=user-updated"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("The change was saved."));
+    let row = &html[html.find(&format!(r#"data-user-id="{}""#, ed.id)).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains(r#"<option value="manager" selected>"#),
+        "{row}"
+    );
+
+    let audit = ada
+        .client
+        .get(app.url("/admin/audit"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_no_inline_code(&audit);
+    assert!(audit.contains("<code>user.role</code>"), "{audit}");
+    assert!(audit.contains("<code>login.success</code>"));
+    // A manager reads the audit log but manages nobody: /admin leads there.
+    let max = login(&app, "max@mm.test").await;
+    let res = max.client.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/admin/audit");
+    assert_eq!(
+        max.client
+            .get(app.url("/admin/audit?before=nonsense"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

@@ -1,6 +1,10 @@
 //! `/api/*` JSON routes of the api role.
 
+mod audit;
+mod auth;
 mod health;
+mod tokens;
+mod users;
 
 use actix_web::web;
 
@@ -8,6 +12,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .route("/health", web::get().to(health::health))
-            .route("/ready", web::get().to(health::ready)),
+            .route("/ready", web::get().to(health::ready))
+            .configure(auth::configure)
+            .configure(users::configure)
+            .configure(tokens::configure)
+            .configure(audit::configure),
     );
 }

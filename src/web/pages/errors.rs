@@ -23,6 +23,29 @@ struct ServerError {
     request_id: String,
 }
 
+#[derive(Template)]
+#[template(path = "errors/refused.html")]
+struct Refused<'a> {
+    layout: Layout,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// A page saying why a request was refused (403 and other 4xx), in the server's words.
+pub fn error_page(status: StatusCode, message: &str) -> HttpResponse {
+    let page = Refused {
+        layout: Layout::detached(),
+        title: status.canonical_reason().unwrap_or("Error"),
+        message,
+    };
+    let mut res = html(page.render(), status);
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
 pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
     let page = NotFound {
         layout: Layout::bare(req),

@@ -2,12 +2,11 @@
 //! token for forms and scripts, and fingerprinted static URLs. Extracted once per request.
 
 use super::flash::{self, Flash};
+use crate::auth::{Caller, Permission};
 use crate::web::assets::StaticAssets;
-use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use std::future::{Ready, ready};
 use std::sync::Arc;
 
 /// The signed-in person as the navigation shows them.
@@ -17,7 +16,24 @@ pub struct PageUser {
     pub email: String,
     pub role: String,
     pub can_upload: bool,
+    /// Any admin page: people, or the audit log.
     pub can_admin: bool,
+    pub can_manage_users: bool,
+    pub can_read_audit: bool,
+}
+
+impl PageUser {
+    pub fn of(caller: &Caller) -> Self {
+        PageUser {
+            display_name: caller.user.display_name.clone(),
+            email: caller.user.email.clone(),
+            role: caller.user.role.as_str().to_string(),
+            can_upload: caller.can(Permission::UploadsCreate),
+            can_admin: caller.can(Permission::UsersManage) || caller.can(Permission::AuditRead),
+            can_manage_users: caller.can(Permission::UsersManage),
+            can_read_audit: caller.can(Permission::AuditRead),
+        }
+    }
 }
 
 pub struct Layout {
@@ -31,6 +47,33 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The layout of a page for `caller` (None: a visitor who is not signed in), with the
+    /// notice the request carries.
+    pub fn new(req: &HttpRequest, caller: Option<&Caller>) -> Self {
+        Self {
+            assets: assets_of(req),
+            user: caller.map(PageUser::of),
+            flash: flash::take(req),
+            csrf_token: caller
+                .and_then(|c| c.csrf_token())
+                .unwrap_or_default()
+                .to_string(),
+            section: "",
+        }
+    }
+
+    /// A layout for answers built without the request (access refusals): plain static URLs,
+    /// which are still served, revalidated by ETag.
+    pub fn detached() -> Self {
+        Self {
+            assets: Arc::default(),
+            user: None,
+            flash: None,
+            csrf_token: String::new(),
+            section: "",
+        }
+    }
+
     /// A layout for pages that must render whatever is down (errors): no user, no lookups.
     pub fn bare(req: &HttpRequest) -> Self {
         Self {
@@ -43,6 +86,9 @@ impl Layout {
     }
 
     pub fn asset(&self, name: &str) -> String {
+        if self.assets.is_empty() {
+            return format!("/static/{name}");
+        }
         self.assets.url(name)
     }
 
@@ -69,17 +115,6 @@ fn assets_of(req: &HttpRequest) -> Arc<StaticAssets> {
     req.app_data::<web::Data<StaticAssets>>()
         .map(|d| d.clone().into_inner())
         .unwrap_or_default()
-}
-
-impl FromRequest for Layout {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let mut layout = Layout::bare(req);
-        layout.flash = flash::take(req);
-        ready(Ok(layout))
-    }
 }
 
 /// Renders a template; a template error is logged and becomes the plain 500 answer (the

@@ -1,18 +1,22 @@
 //! Server-rendered pages (askama); one struct per page, templates in `templates/` extending
 //! `base.html`. Pages call the same model functions as the JSON API, never the API over HTTP.
 
+mod account;
+mod admin;
 pub mod errors;
 pub mod flash;
 pub mod format;
 pub mod layout;
 pub mod library_query;
+pub(crate) mod login;
 mod upload;
 
-pub use errors::{error_pages, not_found_page};
-pub use layout::{Layout, PageUser};
+pub use errors::{error_page, error_pages, not_found_page};
+pub use layout::{Layout, PageUser, html};
 
+use crate::auth::{PageAuth, perm};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 #[derive(Template)]
@@ -25,11 +29,14 @@ struct Index {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/upload", web::get().to(upload::page));
+    login::configure(cfg);
+    account::configure(cfg);
+    admin::configure(cfg);
 }
 
-async fn index(layout: Layout) -> HttpResponse {
+async fn index(req: HttpRequest, page: PageAuth<perm::AssetsRead>) -> HttpResponse {
     let page = Index {
-        layout: layout.in_section("library"),
+        layout: Layout::new(&req, Some(&page)).in_section("library"),
         version: env!("CARGO_PKG_VERSION"),
     };
     page.layout.respond(&page, StatusCode::OK)

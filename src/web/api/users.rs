@@ -1,0 +1,87 @@
+//! `/api/users`: an admin lists accounts, creates one, and changes a role or status.
+
+use crate::audit::Entry;
+use crate::auth::accounts::{self, Change, NewAccount, UserView};
+use crate::auth::password::Password;
+use crate::auth::{Auth, Role, UserStatus, perm};
+use crate::db::models::users;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::ApiResult;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users", web::get().to(list))
+        .route("/users", web::post().to(create))
+        .route("/users/{id}", web::patch().to(update));
+}
+
+/// `GET /api/users`.
+async fn list(st: web::Data<AppState>, _: Auth<perm::UsersManage>) -> ApiResult<HttpResponse> {
+    let all = st.db.run(users::list).await?;
+    let users: Vec<UserView> = all.iter().map(UserView::from).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "users": users })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    email: String,
+    display_name: Option<String>,
+    role: Role,
+    /// The initial password; the user changes it later.
+    password: Password,
+}
+
+/// `POST /api/users {email, display_name?, role, password}` -> 201 with the user.
+async fn create(
+    st: web::Data<AppState>,
+    auth: Auth<perm::UsersManage>,
+    body: web::Json<CreateBody>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    let user = accounts::create_user(
+        &st,
+        NewAccount {
+            email: b.email,
+            display_name: b.display_name,
+            role: b.role,
+            password: b.password,
+        },
+        Entry::by(&auth, "user.create"),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(UserView::from(&user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    role: Option<Role>,
+    status: Option<UserStatus>,
+}
+
+/// `PATCH /api/users/{id} {role?, status?}`: disabling ends the user's sessions and tokens
+/// at once; the last active admin cannot be demoted or disabled.
+async fn update(
+    st: web::Data<AppState>,
+    auth: Auth<perm::UsersManage>,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateBody>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    if b.role.is_none() && b.status.is_none() {
+        return Err(AppError::bad_request(
+            "empty-change",
+            "Send a role, a status, or both.",
+        ));
+    }
+    let change = Change {
+        role: b.role,
+        status: b.status,
+    };
+    let user = accounts::change_user(&st, &auth, id.into_inner(), change).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(&user)))
+}

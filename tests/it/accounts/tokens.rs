@@ -1,0 +1,234 @@
+//! API tokens: shown once and stored hashed, scoped within the owner's role, expiring,
+//! revocable, and refused when malformed.
+
+use super::{count, exec, login, new_client, parts, seed_token, seed_user};
+use crate::harness::TestApp;
+use mm::auth::{Permission, Role};
+use reqwest::Method;
+use serde_json::json;
+
+async fn get_as(app: &TestApp, token: &str, path: &str) -> (u16, serde_json::Value) {
+    parts(
+        new_client()
+            .get(app.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_are_shown_once_stored_hashed_and_usable() {
+    let app = TestApp::spawn(mm::config::Role::Api).await;
+    seed_user(&app, "ed@mm.test", Role::Editor);
+    let s = login(&app, "ed@mm.test").await;
+    let body =
+        json!({"name": "nightly sync", "scopes": ["assets:read", "tokens:manage"], "ttl": "30d"});
+    let (status, created) =
+        parts(s.send(&app, Method::POST, "/api/tokens", Some(&body)).await).await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["token"].as_str().unwrap().to_string();
+    assert!(
+        secret.starts_with(created["prefix"].as_str().unwrap()),
+        "{created}"
+    );
+    assert_eq!(created["scopes"], json!(["assets:read", "tokens:manage"]));
+
+    let (status, list) = parts(s.send(&app, Method::GET, "/api/tokens", None).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(list["tokens"].as_array().unwrap().len(), 1);
+    assert!(
+        !list.to_string().contains(&secret[20..]),
+        "the secret is never listed: {list}"
+    );
+    let secret_part = secret.rsplit_once('_').map(|(_, s)| s).unwrap();
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT count(*) AS n FROM api_tokens WHERE position('{secret_part}' in encode(secret_hash, 'escape')) > 0"
+            )
+        ),
+        0
+    );
+
+    let (status, me) = get_as(&app, &secret, "/api/auth/me").await;
+    assert_eq!((status, me["via"].as_str()), (200, Some("token")), "{me}");
+    assert_eq!(me["permissions"], json!(["assets:read", "tokens:manage"]));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM api_tokens WHERE last_used_at IS NOT NULL"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'token.create'"
+        ),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scopes_limit_a_token_and_never_exceed_the_owners_role() {
+    let app = TestApp::spawn(mm::config::Role::Api).await;
+    seed_user(&app, "admin@mm.test", Role::Admin);
+    let ed = seed_user(&app, "ed@mm.test", Role::Editor);
+    let (_, read_only) = seed_token(&app, &ed, &[Permission::AssetsRead], 3600);
+    let (status, body) = get_as(&app, &read_only, "/api/tokens").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("insufficient-scope")),
+        "{body}"
+    );
+
+    let s = login(&app, "ed@mm.test").await;
+    for (scopes, want, code) in [
+        (json!(["audit:read"]), 403, "scope-not-allowed"),
+        (json!(["assets:fly"]), 400, "invalid-scope"),
+        (json!([]), 400, "invalid-scope"),
+    ] {
+        let (status, b) = parts(
+            s.send(
+                &app,
+                Method::POST,
+                "/api/tokens",
+                Some(&json!({"name": "x", "scopes": scopes})),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!((status, b["code"].as_str()), (want, Some(code)), "{b}");
+    }
+    for ttl in ["10m", "400d", "soon"] {
+        let (status, b) = parts(
+            s.send(
+                &app,
+                Method::POST,
+                "/api/tokens",
+                Some(&json!({"name": "x", "ttl": ttl})),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (status, b["code"].as_str()),
+            (400, Some("invalid-ttl")),
+            "{ttl}: {b}"
+        );
+    }
+    assert_eq!(
+        count(&app, "SELECT count(*) AS n FROM api_tokens"),
+        1,
+        "refused requests created nothing"
+    );
+
+    // A token made when its owner was an editor shrinks when the owner is demoted.
+    let (_, manage) = seed_token(&app, &ed, &[Permission::TokensManage], 3600);
+    assert_eq!(get_as(&app, &manage, "/api/tokens").await.0, 200);
+    let admin = login(&app, "admin@mm.test").await;
+    let path = format!("/api/users/{}", ed.id);
+    assert_eq!(
+        parts(
+            admin
+                .send(&app, Method::PATCH, &path, Some(&json!({"role": "viewer"})))
+                .await
+        )
+        .await
+        .0,
+        200
+    );
+    let (status, body) = get_as(&app, &manage, "/api/tokens").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_revoked_and_malformed_tokens_get_401() {
+    let app = TestApp::spawn(mm::config::Role::Api).await;
+    let ed = seed_user(&app, "ed@mm.test", Role::Editor);
+    let (_, expiring) = seed_token(&app, &ed, &[Permission::AssetsRead], 3600);
+    assert_eq!(get_as(&app, &expiring, "/api/auth/me").await.0, 200);
+    exec(
+        &app,
+        "UPDATE api_tokens SET expires_at = now() - interval '1 second'",
+    );
+    let (status, body) = get_as(&app, &expiring, "/api/auth/me").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("unauthorized")),
+        "{body}"
+    );
+
+    let (id, revoked) = seed_token(
+        &app,
+        &ed,
+        &[Permission::AssetsRead, Permission::TokensManage],
+        3600,
+    );
+    let r = new_client()
+        .delete(app.url(&format!("/api/tokens/{id}")))
+        .bearer_auth(&revoked)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(get_as(&app, &revoked, "/api/auth/me").await.0, 401);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'token.revoke'"
+        ),
+        1
+    );
+
+    // Right shape, wrong secret; garbage; another scheme.
+    let mut forged = revoked.clone();
+    forged.pop();
+    forged.push(if revoked.ends_with('A') { 'B' } else { 'A' });
+    for bad in [forged.as_str(), "mm_nothing", "", "Bearer"] {
+        assert_eq!(get_as(&app, bad, "/api/auth/me").await.0, 401, "{bad:?}");
+    }
+    let r = new_client()
+        .get(app.url("/api/auth/me"))
+        .header("authorization", "Basic YTpi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_owner_or_an_admin_revokes_a_token() {
+    let app = TestApp::spawn(mm::config::Role::Api).await;
+    seed_user(&app, "admin@mm.test", Role::Admin);
+    let ed = seed_user(&app, "ed@mm.test", Role::Editor);
+    seed_user(&app, "eve@mm.test", Role::Editor);
+    let (id, tok) = seed_token(&app, &ed, &[Permission::AssetsRead], 3600);
+    let eve = login(&app, "eve@mm.test").await;
+    let path = format!("/api/tokens/{id}");
+    let (status, body) = parts(eve.send(&app, Method::DELETE, &path, None).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("not-found")),
+        "{body}"
+    );
+    assert_eq!(get_as(&app, &tok, "/api/auth/me").await.0, 200);
+    let admin = login(&app, "admin@mm.test").await;
+    assert_eq!(
+        admin.send(&app, Method::DELETE, &path, None).await.status(),
+        204
+    );
+    assert_eq!(get_as(&app, &tok, "/api/auth/me").await.0, 401);
+    assert_eq!(
+        admin.send(&app, Method::DELETE, &path, None).await.status(),
+        404
+    );
+}
