@@ -342,3 +342,79 @@ async fn admin_pages_list_people_and_the_audit_log() {
         200
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_during_a_database_outage_shows_the_friendly_page_and_recovers() {
+    use crate::accounts::{login, seed_user};
+    use crate::harness::{PrivatePostgres, TestDb};
+    use mm::auth::Role as UserRole;
+    use std::time::{Duration, Instant};
+    let pg = PrivatePostgres::start();
+    let db = TestDb::on(pg.admin_url()).await;
+    let app = TestApp::builder(Role::Api).database(db).spawn().await;
+    seed_user(&app, "ada@mm.test", UserRole::Admin);
+    let ada = login(&app, "ada@mm.test").await;
+    assert_eq!(
+        ada.client
+            .get(app.url("/admin/users"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    pg.stop();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let res = loop {
+        let res = ada
+            .client
+            .get(app.url("/admin/users"))
+            .send()
+            .await
+            .unwrap();
+        if res.status().is_server_error() || Instant::now() > deadline {
+            break res;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Temporarily unavailable"), "{html}");
+    assert_no_inline_code(&html);
+    for internal in ["database", "diesel", "postgres", "connection", "pool"] {
+        assert!(
+            !html.to_lowercase().contains(internal),
+            "{internal} shown in {html}"
+        );
+    }
+    // The same outage on the JSON API stays JSON.
+    let api = ada.client.get(app.url("/api/users")).send().await.unwrap();
+    assert_eq!(api.status(), 503);
+    let body: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(body["code"], "database-unavailable");
+
+    pg.restart();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = ada
+            .client
+            .get(app.url("/admin/users"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if s == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {s} after the restart");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
