@@ -15,6 +15,8 @@ const ADMIN_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 export function mmBinary() {
+  // MM_BROWSER_BIN: a copy of the binary to test, when the target dir is shared and rebuilt.
+  if (process.env.MM_BROWSER_BIN) return process.env.MM_BROWSER_BIN;
   const target = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
   const bin = path.join(path.resolve(ROOT, target), 'debug', 'mm');
   if (!fs.existsSync(bin)) {
@@ -124,6 +126,15 @@ export class Mm {
       .trim();
   }
 
+  /** Creates an account with `mm user create` (the operator's way); returns its credentials. */
+  createUser(email, role, name) {
+    const password = `pw-${randomBytes(9).toString('hex')}`;
+    const args = ['user', 'create', '--email', email, '--role', role];
+    if (name) args.push('--name', name);
+    this.run(args, { MM_PASSWORD: password });
+    return { email, password };
+  }
+
   async stop() {
     if (this.child && this.child.exitCode === null) {
       this.child.kill('SIGTERM');
@@ -180,6 +191,16 @@ export async function browser() {
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs in through the login page, as a person would. */
+export async function signIn(page, baseUrl, who, next = '/') {
+  await page.goto(`${baseUrl}/login?next=${encodeURIComponent(next)}`);
+  // Signed in already: the login page sends the browser on.
+  if (new URL(page.url()).pathname !== '/login') return;
+  await page.fill('#email', who.email);
+  await page.fill('#password', who.password);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
 
 export async function screenshot(page, name) {
