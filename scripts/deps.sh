@@ -52,20 +52,22 @@ else
   apt_install "${missing[@]}"
 fi
 
-# 2. moto_server (S3-compatible server the storage tests start on loopback), in its own venv so it
-#    never touches the system Python.
-if command -v moto_server >/dev/null 2>&1; then
-  step "moto_server: present ($(command -v moto_server))"
+# 2. moto_server (S3-compatible server the storage tests start on loopback), pinned, in its own venv
+#    so it never touches the system Python. moto 5.2 answers ListParts and CompleteMultipartUpload
+#    with XML root elements that the AWS SDKs reject; 5.1 answers as S3 does.
+MOTO_VERSION=5.1.22
+if [ -x "$MOTO_VENV/bin/moto_server" ] &&
+  "$MOTO_VENV/bin/python" -c "import sys, moto; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+  step "moto_server: $MOTO_VERSION present ($MOTO_VENV)"
 else
   if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     step "moto_server: installing python3-venv"
     apt_install python3 python3-venv
   fi
-  step "moto_server: installing moto[server] from PyPI into $MOTO_VENV"
+  step "moto_server: installing moto[server]==$MOTO_VERSION from PyPI into $MOTO_VENV"
   as_root python3 -m venv "$MOTO_VENV"
-  as_root "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]'
-  as_root ln -sf "$MOTO_VENV/bin/moto_server" /usr/local/bin/moto_server
-  command -v moto_server >/dev/null 2>&1 || die "moto_server is still not on PATH"
+  as_root "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  "$MOTO_VENV/bin/moto_server" --help >/dev/null 2>&1 || die "moto_server did not install in $MOTO_VENV"
 fi
 
 # 3. npm packages (hls.js for the player, playwright-core for browser tests), pinned by the lockfile.

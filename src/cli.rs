@@ -36,6 +36,11 @@ pub enum Command {
         #[arg(long, env = "MM_ROLE", value_enum, default_value = "all")]
         role: Role,
     },
+    /// Storage set-up (buckets or directories).
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
     /// Print a new random key: `kid:base64` for MM_EDGE_KEYS, or base64 for MM_SECRET_KEY.
     Keygen {
         /// Key id to put before the key (MM_EDGE_KEYS form).
@@ -101,6 +106,14 @@ pub enum TokenCommand {
         #[arg(long)]
         ttl: Option<String>,
     },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum StorageCommand {
+    /// Create missing buckets and set CORS for ALLOWED_ORIGINS and MM_PUBLIC_URL, lifecycle
+    /// rules (abort multipart uploads after 3 days, expire staging after 7), versioning and
+    /// Object Lock on masters (S3); create the directories under MM_DATA_DIR (local).
+    Init,
 }
 
 #[cfg(test)]

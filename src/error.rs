@@ -72,6 +72,7 @@ impl AppError {
             AppError::Db(DbError::NotFound) => "not-found",
             AppError::Db(DbError::Conflict(_)) => "conflict",
             AppError::Redis(_) => "redis-unavailable",
+            AppError::Storage(e) if e.code().is_some() => e.code().unwrap_or("bad-request"),
             AppError::Storage(e) if e.is_not_found() => "not-found",
             AppError::Storage(e) if e.is_unavailable() => "storage-unavailable",
             AppError::Storage(e) if e.is_client_error() => "bad-request",
@@ -104,6 +105,11 @@ impl ResponseError for AppError {
             AppError::Db(DbError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::Db(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Redis(_) | AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Storage(StorageError::RangeNotSatisfiable { .. }) => {
+                StatusCode::RANGE_NOT_SATISFIABLE
+            }
+            AppError::Storage(StorageError::Retained(_)) => StatusCode::CONFLICT,
+            AppError::Storage(StorageError::TooLarge(_)) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Storage(e) if e.is_not_found() => StatusCode::NOT_FOUND,
             AppError::Storage(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Storage(e) if e.is_client_error() => StatusCode::BAD_REQUEST,

@@ -8,6 +8,9 @@ pub enum StorageError {
     InvalidKey(String),
     #[error("the requested range is not satisfiable")]
     RangeNotSatisfiable { size: u64 },
+    /// A request the backend cannot honour as asked (an oversized header value, say).
+    #[error("{0}")]
+    InvalidInput(String),
     #[error("object is larger than {0} bytes")]
     TooLarge(u64),
     #[error("multipart upload not found: {0}")]
@@ -37,11 +40,26 @@ impl StorageError {
         matches!(
             self,
             StorageError::InvalidKey(_)
+                | StorageError::InvalidInput(_)
                 | StorageError::RangeNotSatisfiable { .. }
                 | StorageError::TooLarge(_)
                 | StorageError::InvalidPart(_)
                 | StorageError::Retained(_)
         )
+    }
+
+    /// The stable code a client sees for the errors that have their own.
+    pub fn code(&self) -> Option<&'static str> {
+        Some(match self {
+            StorageError::InvalidKey(_) => "invalid-key",
+            StorageError::InvalidInput(_) => "invalid-input",
+            StorageError::RangeNotSatisfiable { .. } => "range-not-satisfiable",
+            StorageError::TooLarge(_) => "too-large",
+            StorageError::NoSuchUpload(_) => "no-such-upload",
+            StorageError::InvalidPart(_) => "invalid-part",
+            StorageError::Retained(_) => "retained",
+            _ => return None,
+        })
     }
 
     pub fn is_unavailable(&self) -> bool {

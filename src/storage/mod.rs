@@ -2,10 +2,15 @@
 //! and an S3 backend. Nothing outside this module knows which client is underneath.
 
 mod error;
+mod keys;
 pub mod local;
+mod range;
 pub mod s3;
 
 pub use error::StorageError;
+pub(crate) use keys::check_part_number;
+pub use keys::{content_disposition, encode_key, validate_key};
+pub use range::{ByteRange, RangeRequest};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -58,46 +63,6 @@ pub struct ObjectMeta {
     #[serde(with = "time::serde::rfc3339")]
     pub last_modified: OffsetDateTime,
     pub content_type: Option<String>,
-}
-
-/// An inclusive byte range, already checked against the object's size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ByteRange {
-    pub start: u64,
-    pub end: u64,
-}
-
-impl ByteRange {
-    pub fn len(&self) -> u64 {
-        self.end - self.start + 1
-    }
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-}
-
-/// A range as asked for, before the object's size is known (`bytes=a-b`, `a-`, `-n`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RangeRequest {
-    From(u64),
-    FromTo(u64, u64),
-    Last(u64),
-}
-
-impl RangeRequest {
-    /// The concrete range for an object of `size` bytes; `None` when it is unsatisfiable.
-    pub fn resolve(self, size: u64) -> Option<ByteRange> {
-        if size == 0 {
-            return None;
-        }
-        let (start, end) = match self {
-            RangeRequest::From(a) => (a, size - 1),
-            RangeRequest::FromTo(a, b) => (a, b.min(size - 1)),
-            RangeRequest::Last(0) => return None,
-            RangeRequest::Last(n) => (size.saturating_sub(n), size - 1),
-        };
-        (start <= end && start < size).then_some(ByteRange { start, end })
-    }
 }
 
 /// An object being read: its metadata, the range served (if any) and the body.
@@ -185,11 +150,25 @@ pub trait Storage: Send + Sync + 'static {
     /// Every object whose key starts with `prefix`, in key order.
     async fn list(&self, bucket: Bucket, prefix: &str) -> Result<Vec<ObjectMeta>>;
 
+    /// A PUT URL; when `content_type` is given the client must send exactly that Content-Type.
     async fn presign_put(
         &self,
         bucket: Bucket,
         key: &str,
         content_type: Option<&str>,
+        ttl: Duration,
+    ) -> Result<PresignedUrl> {
+        self.presign_put_sized(bucket, key, content_type, None, ttl)
+            .await
+    }
+
+    /// Like `presign_put`, and the body must be exactly `size` bytes when given.
+    async fn presign_put_sized(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        content_type: Option<&str>,
+        size: Option<u64>,
         ttl: Duration,
     ) -> Result<PresignedUrl>;
 
@@ -217,7 +196,32 @@ pub trait Storage: Send + Sync + 'static {
         upload_id: &str,
         part_number: u32,
         ttl: Duration,
+    ) -> Result<PresignedUrl> {
+        self.presign_part_sized(bucket, key, upload_id, part_number, None, ttl)
+            .await
+    }
+
+    /// Like `presign_part`, and the part must be exactly `size` bytes when given.
+    async fn presign_part_sized(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        size: Option<u64>,
+        ttl: Duration,
     ) -> Result<PresignedUrl>;
+
+    /// Stores one part of a multipart upload from a stream (what a presigned part URL does);
+    /// uploading the same part number again replaces it.
+    async fn upload_part(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: ByteStream,
+    ) -> Result<PartInfo>;
 
     async fn list_parts(&self, bucket: Bucket, key: &str, upload_id: &str)
     -> Result<Vec<PartInfo>>;
@@ -263,20 +267,19 @@ pub async fn open_for_edge(config: &Config) -> anyhow::Result<DynStorage> {
     })
 }
 
-/// Checks a key before it reaches a backend: relative, no `..` or empty segments, no
-/// backslashes or control characters, at most 1024 bytes.
-pub fn validate_key(key: &str) -> Result<()> {
-    let bad = key.is_empty()
-        || key.len() > 1024
-        || key.starts_with('/')
-        || key.contains('\\')
-        || key.chars().any(|c| c.is_control())
-        || key.split('/').any(|seg| seg == ".." || seg == ".")
-        || key.contains("//");
-    if bad {
-        return Err(StorageError::InvalidKey(key.chars().take(200).collect()));
+/// The smallest part S3 accepts, except for the last one; `local` enforces it too so that a
+/// client that works on one box works on S3.
+pub const MIN_PART_SIZE: u64 = 5 << 20;
+/// The most parts one multipart upload may have.
+pub const MAX_PARTS: u32 = 10_000;
+
+/// Creates what the configured backend needs (directories, or buckets with CORS, lifecycle,
+/// versioning and Object Lock) and returns one line per step, for `mm storage init`.
+pub async fn init(config: &Config) -> anyhow::Result<Vec<String>> {
+    match config.storage.backend {
+        StorageBackend::Local => local::init(config),
+        StorageBackend::S3 => s3::init(config).await,
     }
-    Ok(())
 }
 
 /// Reads a whole (small) stream into memory; for manifests and tests, never for media.

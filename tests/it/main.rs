@@ -10,4 +10,8 @@ mod app_spec;
 mod config_cli;
 mod db_pool;
 mod foundation;
+mod lifecycle;
 mod pages;
+mod storage_contract;
+mod storage_local;
+mod storage_s3;

@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod health;
+mod storage_local;
 mod tokens;
 mod users;
 
@@ -16,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::configure)
             .configure(users::configure)
             .configure(tokens::configure)
-            .configure(audit::configure),
+            .configure(audit::configure)
+            .configure(storage_local::configure),
     );
 }

@@ -2,9 +2,11 @@
 //! the app spawned in-process on port 0, and helpers to run the real `mm` binary.
 
 mod db;
+mod moto;
 mod services;
 
 pub use db::TestDb;
+pub use moto::Moto;
 pub use services::{PrivatePostgres, PrivateRedis, free_port};
 
 use mm::config::{Config, Env, Role};
@@ -162,6 +164,12 @@ impl Drop for TestApp {
             }
         }
     }
+}
+
+/// A plain HTTP client (rustls needs its process-wide crypto provider first).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 /// The `mm` binary built for these tests.
