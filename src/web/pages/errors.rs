@@ -59,7 +59,6 @@ pub fn is_machine_path(path: &str) -> bool {
         || path == "/api"
         || path.starts_with("/s/")
         || path.starts_with("/static/")
-        || path.starts_with("/upload-parts/")
         || matches!(path, "/metrics" | "/health")
 }
 
