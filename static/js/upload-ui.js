@@ -7,7 +7,7 @@
   var fmt = function (n) { return window.mm.formatBytes(n); };
 
   var STATE_TEXT = {
-    waiting: 'Waiting', uploading: 'Uploading', paused: 'Paused', completing: 'Finishing',
+    waiting: 'Waiting', hashing: 'Checksum', uploading: 'Uploading', paused: 'Paused', completing: 'Finishing',
     processing: 'Processing', ready: 'Ready', failed: 'Processing failed', error: 'Stopped',
     rejected: 'Refused', cancelled: 'Cancelled', interrupted: 'Interrupted'
   };
@@ -118,7 +118,7 @@
       r.actions.replaceChildren();
       if (state === 'uploading') r.actions.append(button('pause', 'Pause'), button('cancel', 'Cancel', 'danger'));
       if (state === 'paused' || state === 'error') r.actions.append(button('resume', state === 'error' ? 'Retry' : 'Resume'), button('cancel', 'Cancel', 'danger'));
-      if (state === 'waiting' || state === 'completing') r.actions.append(button('cancel', 'Cancel', 'danger'));
+      if (state === 'waiting' || state === 'hashing' || state === 'completing') r.actions.append(button('cancel', 'Cancel', 'danger'));
       if (up.assetId && (state === 'processing' || state === 'ready' || state === 'failed')) {
         r.actions.append(el('a', { href: '/assets/' + encodeURIComponent(up.assetId), className: 'button' }, 'Open'));
       }

@@ -186,23 +186,37 @@
     var body = {
       filename: this.file.name,
       size: this.file.size,
-      content_type: this.file.type || 'application/octet-stream'
+      title: this.file.name.replace(/\.[^.]+$/, '') || this.file.name
     };
+    if (this.file.type) body.content_type = this.file.type;
     if (root.dataset.assetId) body.asset_id = root.dataset.assetId;
+    // The checksum is declared when the upload starts, so it is computed first.
+    if (this.shaPromise) {
+      this.set('hashing', 'Computing the SHA-256 checksum before sending…');
+      var hex = await this.shaPromise;
+      if (!hex) throw new Error('The checksum could not be computed in this browser.');
+      if (this.controller.signal.aborted) throw new DOMException('aborted', 'AbortError');
+      body.sha256 = hex;
+      this.set('uploading', '');
+    }
     var res = await api('POST', '/api/uploads', body);
+    var multipart = res.kind === 'multipart';
     var rec = {
-      id: res.upload_id || res.id,
+      id: res.upload_id,
       key: fileKey(this.file),
       name: this.file.name,
       size: this.file.size,
       lastModified: this.file.lastModified,
-      multipart: !res.url,
-      partSize: res.part_size || this.file.size,
-      partCount: res.part_count || 1,
+      multipart: multipart,
+      partSize: multipart ? res.part_size : this.file.size,
+      partCount: multipart ? res.part_count : 1,
       created: Date.now()
     };
-    if (!res.url) store.put(rec);
-    if (res.url) this.urls[1] = { url: res.url, headers: res.headers || {}, expires: expiry(res) };
+    // Only a multipart upload can resume; a single PUT starts over.
+    if (multipart) store.put(rec);
+    if (!multipart && res.url) {
+      this.urls[1] = { url: res.url.url, method: res.url.method, headers: res.headers || {}, expires: expiry(res.url) };
+    }
     this.rec = rec;
     this.layout(rec);
     return {};
@@ -240,7 +254,7 @@
     var self = this;
     var fallback = expiry(res);
     (res.parts || res.urls || []).forEach(function (u) {
-      self.urls[u.part_number] = { url: u.url, headers: u.headers || {}, expires: u.expires_at ? expiry(u) : fallback };
+      self.urls[u.part_number] = { url: u.url, method: u.method, headers: u.headers || {}, expires: u.expires_at ? expiry(u) : fallback };
     });
     if (!this.urls[part.n]) throw new Error('The server gave no URL for part ' + part.n + '.');
     return this.urls[part.n];
@@ -281,11 +295,12 @@
   };
 
   Upload.prototype.run = async function () {
-    if (this.state === 'uploading' || this.state === 'completing') return;
+    if (this.state === 'uploading' || this.state === 'hashing' || this.state === 'completing') return;
     this.controller = new AbortController();
     var signal = this.controller.signal;
     this.set('uploading', '');
-    this.startHash();
+    // A resumed upload declared its checksum (if any) when it started.
+    if (!this.rec) this.startHash();
     try {
       var prep = await this.prepare();
       if (prep.completed) return this.completed(prep.completed);
@@ -325,15 +340,10 @@
 
   Upload.prototype.complete = async function (signal) {
     this.set('completing', 'Finishing…');
-    if (this.shaPromise) {
-      UI.note(this, 'Checking the file’s SHA-256…');
-      await this.shaPromise;
+    var body = {};
+    if (this.rec.multipart) {
+      body.parts = this.parts.map(function (p) { return { part_number: p.n, etag: p.etag }; });
     }
-    var body = {
-      parts: this.parts.map(function (p) { return { part_number: p.n, etag: p.etag }; }),
-      title: this.file.name.replace(/\.[^.]+$/, '')
-    };
-    if (this.sha) body.sha256 = this.sha;
     for (var attempt = 0; ; attempt++) {
       try {
         var res = await api('POST', '/api/uploads/' + encodeURIComponent(this.rec.id) + '/complete', body, { signal: signal });
