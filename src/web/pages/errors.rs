@@ -2,6 +2,7 @@
 //! failing page produced (a JSON error, a panic's text) with a page that shows no internals.
 
 use super::layout::{Layout, html};
+use crate::error::AppError;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
@@ -106,3 +107,43 @@ fn swap_server_error<B: MessageBody + 'static>(
     let res: ServiceResponse<EitherBody<B, BoxBody>> = res.into_response(new).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }
+
+/// An error on a page: shown as a page, not as JSON. 404 is the not-found page, other 4xx the
+/// refusal page with the server's words, 5xx the usual logged error (which the middleware turns
+/// into the friendly page).
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl actix_web::ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.0.status_code();
+        if status.is_server_error() {
+            return self.0.error_response();
+        }
+        if status == StatusCode::NOT_FOUND {
+            let page = NotFound {
+                layout: Layout::detached(),
+            };
+            return html(page.render(), status);
+        }
+        error_page(status, &self.0.public_message())
+    }
+}
+
+pub type PageResult = Result<HttpResponse, PageError>;

@@ -11,7 +11,7 @@ pub mod library_query;
 pub(crate) mod login;
 mod upload;
 
-pub use errors::{error_page, error_pages, not_found_page};
+pub use errors::{PageError, PageResult, error_page, error_pages, not_found_page};
 pub use layout::{Layout, PageUser, html};
 
 use crate::auth::{PageAuth, perm};
