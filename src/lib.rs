@@ -1,5 +1,6 @@
 //! mm, the Motion Mavericks media asset manager: one binary, four roles (see DESIGN.md).
 
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod cli;
@@ -7,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod ingest;
 pub mod metrics;
 pub mod queue;
 pub mod redis_pool;

@@ -2,7 +2,9 @@
 
 use crate::config::Config;
 use crate::db::Db;
+use crate::ingest::UploadMetrics;
 use crate::metrics::Metrics;
+use crate::queue::QueueMetrics;
 use crate::redis_pool::Redis;
 use crate::storage::{self, DynStorage};
 use anyhow::{Context, anyhow};
@@ -16,6 +18,8 @@ pub struct AppState {
     pub redis: Redis,
     pub storage: DynStorage,
     pub metrics: Arc<Metrics>,
+    pub queue_metrics: Arc<QueueMetrics>,
+    pub upload_metrics: Arc<UploadMetrics>,
 }
 
 impl AppState {
@@ -52,6 +56,8 @@ impl AppState {
             db,
             redis,
             storage,
+            queue_metrics: QueueMetrics::new(&metrics),
+            upload_metrics: UploadMetrics::new(&metrics),
             metrics,
         })
     }

@@ -2,11 +2,15 @@
 
 mod auth;
 mod env;
+mod ingest;
+mod jobs;
 mod storage;
 mod web;
 
 pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
+pub use ingest::{IngestConfig, MIN_PART_SIZE};
+pub use jobs::JobsConfig;
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
 pub use web::{VENDOR_FILES, WebConfig};
 
@@ -122,6 +126,10 @@ pub struct Config {
     pub sentry_dsn: Option<SecretString>,
     /// `MM_ENVIRONMENT` (alias `SENTRY_ENVIRONMENT`), default `development`.
     pub environment: String,
+    /// Job system tunables (config/jobs.rs).
+    pub jobs: JobsConfig,
+    /// Upload limits and masters retention (config/ingest.rs).
+    pub ingest: IngestConfig,
     /// Every problem found while reading; `problems_for(role)` adds the role's requirements.
     problems: Vec<Problem>,
 }
@@ -210,6 +218,8 @@ impl Config {
         };
 
         let storage = StorageConfig::from_env(env, &mut p);
+        let jobs = JobsConfig::from_env(env, &mut p);
+        let ingest = IngestConfig::from_env(env, &mut p);
         let auth = AuthConfig::from_env(env, &public_url, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
@@ -249,6 +259,8 @@ impl Config {
             environment: env
                 .var(&["MM_ENVIRONMENT", "SENTRY_ENVIRONMENT"])
                 .unwrap_or_else(|| "development".into()),
+            jobs,
+            ingest,
             problems: p,
         }
     }

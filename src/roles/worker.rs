@@ -25,7 +25,7 @@ pub(super) async fn parts(
     })
 }
 
-/// Starts the consume loop; shared with `all`.
+/// Starts the consume loop, the reconciler and the upload sweeper; shared with `all`.
 pub(super) fn spawn(
     state: &AppState,
     shutdown: &CancellationToken,
@@ -35,6 +35,15 @@ pub(super) fn spawn(
     tasks.push(tokio::spawn(queue::consumer::run(
         state.clone(),
         status.clone(),
+        shutdown.child_token(),
+    )));
+    tasks.push(tokio::spawn(queue::reconciler::run(
+        state.clone(),
+        queue::Registry::builtin(),
+        shutdown.child_token(),
+    )));
+    tasks.push(tokio::spawn(crate::ingest::sweeper::run(
+        state.clone(),
         shutdown.child_token(),
     )));
     status

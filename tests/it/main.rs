@@ -10,6 +10,8 @@ mod app_spec;
 mod config_cli;
 mod db_pool;
 mod foundation;
+mod ingest;
+mod jobs;
 mod lifecycle;
 mod pages;
 mod storage_contract;

@@ -1,6 +1,10 @@
 //! Rows and queries, one file per table; the only place diesel's query DSL is used.
 
 pub mod api_tokens;
+pub mod asset;
 pub mod audit;
+pub mod job;
 pub mod sessions;
+pub mod upload;
 pub mod users;
+pub mod version;

@@ -1,10 +1,14 @@
 //! `/api/*` JSON routes of the api role.
 
+mod assets;
 mod audit;
 mod auth;
 mod health;
+mod jobs;
+mod legacy;
 mod storage_local;
 mod tokens;
+mod uploads;
 mod users;
 
 use actix_web::web;
@@ -18,6 +22,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(users::configure)
             .configure(tokens::configure)
             .configure(audit::configure)
+            .configure(jobs::configure)
+            .configure(uploads::configure)
+            .configure(assets::configure)
+            .configure(legacy::configure)
             .configure(storage_local::configure),
     );
 }

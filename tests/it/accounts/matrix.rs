@@ -5,7 +5,8 @@
 //! `Auth<perm::...>` names. The test then proves the route answers 401 to anonymous callers,
 //! 403 to every role without the permission and to tokens without the scope, and 2xx to the
 //! rest. Path placeholders: `{target}` a user id, `{own_token}` a token of the caller,
-//! `{n}` a number unique to the call.
+//! `{n}` a number unique to the call; ingest's placeholders (`{asset}`, `{upload}`, ...) are
+//! rows made for the caller by `ingest::seed_for_matrix`.
 
 use super::{PASSWORD, login, new_client, parts, seed_token, seed_user};
 use crate::harness::TestApp;
@@ -102,6 +103,80 @@ fn routes() -> Vec<Route> {
         ),
         route(Method::GET, "/api/audit", Perm(P::AuditRead), None),
         route(Method::GET, "/api/audit?limit=5", Perm(P::AuditRead), None),
+        route(Method::GET, "/api/jobs/{job}", Perm(P::AssetsRead), None),
+        route(
+            Method::POST,
+            "/api/uploads",
+            Perm(P::UploadsCreate),
+            Some(r#"{"filename": "m{n}.mov", "size": 1000}"#),
+        ),
+        route(
+            Method::GET,
+            "/api/uploads/{upload}",
+            Perm(P::UploadsCreate),
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/uploads/{upload}/parts",
+            Perm(P::UploadsCreate),
+            Some(r#"{"part_numbers": [1]}"#),
+        ),
+        route(
+            Method::POST,
+            "/api/uploads/{done_upload}/complete",
+            Perm(P::UploadsCreate),
+            Some("{}"),
+        ),
+        route(
+            Method::DELETE,
+            "/api/uploads/{upload}",
+            Perm(P::UploadsCreate),
+            None,
+        ),
+        route(Method::GET, "/api/assets", Perm(P::AssetsRead), None),
+        route(
+            Method::GET,
+            "/api/assets?q=matrix",
+            Perm(P::AssetsRead),
+            None,
+        ),
+        route(
+            Method::GET,
+            "/api/assets/{asset}",
+            Perm(P::AssetsRead),
+            None,
+        ),
+        route(
+            Method::PATCH,
+            "/api/assets/{asset}",
+            Perm(P::AssetsWrite),
+            Some(r#"{"title": "Matrix {n}"}"#),
+        ),
+        route(
+            Method::POST,
+            "/api/assets/{asset}/reprocess",
+            Perm(P::AssetsWrite),
+            None,
+        ),
+        route(
+            Method::DELETE,
+            "/api/assets/{asset}",
+            Perm(P::AssetsDelete),
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/presign",
+            Perm(P::UploadsCreate),
+            Some(r#"{"key": "staging/m{n}/clip.mov", "contentType": "video/quicktime"}"#),
+        ),
+        route(
+            Method::POST,
+            "/api/promote",
+            Perm(P::UploadsCreate),
+            Some(r#"{"stagingKey": "{done_key}"}"#),
+        ),
     ]
 }
 
@@ -164,14 +239,21 @@ async fn every_api_route_answers_each_role_as_the_permission_table_says() {
                 _ => admin.clone(),
             };
             let (own_token, _) = seed_token(&app, &owner, &[P::AssetsRead], 3600);
-            let path = r
+            let mut path = r
                 .path
                 .replace("{target}", &target.id.to_string())
                 .replace("{own_token}", &own_token.to_string());
+            let ingest = crate::ingest::seed_for_matrix(&app, owner.id);
+            for (k, v) in &ingest {
+                path = path.replace(k, v);
+            }
             let body: Option<Value> = r.body.map(|b| {
                 serde_json::from_str(
-                    &b.replace("{n}", &n.to_string())
-                        .replace("{password}", PASSWORD),
+                    &ingest.iter().fold(
+                        b.replace("{n}", &n.to_string())
+                            .replace("{password}", PASSWORD),
+                        |b, (k, v)| b.replace(k, v),
+                    ),
                 )
                 .unwrap()
             });

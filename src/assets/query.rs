@@ -1,0 +1,207 @@
+//! `GET /api/assets` parameters: words to search, filters, sort and page, checked and turned
+//! into one `ListQuery`.
+
+use crate::db::models::asset::{self, Asset, ListQuery, Sort};
+use crate::error::AppError;
+use crate::ingest::media::MediaType;
+use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub const MAX_PER_PAGE: i64 = 100;
+const STATUSES: &[&str] = &[
+    "promoting",
+    "stored",
+    "processing",
+    "ready",
+    "failed",
+    "checksum_mismatch",
+];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Words matched against title, tags, file name and description (prefixes count).
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub media_type: Option<String>,
+    /// Created at or after: a date (`2026-11-01`) or an RFC 3339 time.
+    pub from: Option<String>,
+    /// Created before: a date (the whole day counts) or an RFC 3339 time.
+    pub to: Option<String>,
+    /// `-created_at` (default), `created_at`, `title`, `-title`, `size`, `-size`, `relevance`
+    /// (default with `q`).
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct Page {
+    pub items: Vec<Asset>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub pages: i64,
+}
+
+/// The user's words as a prefix-matching `tsquery`: every word must match. Only letters and
+/// digits survive, so nothing the user types can break the query syntax.
+pub fn tsquery(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("{}:*", w.to_lowercase()))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" & "))
+}
+
+fn bad(code: &'static str, m: impl Into<String>) -> AppError {
+    AppError::bad_request(code, m)
+}
+
+fn parse_time(raw: &str, end_of_day: bool, field: &str) -> Result<OffsetDateTime, AppError> {
+    if let Ok(t) = OffsetDateTime::parse(raw, &Rfc3339) {
+        return Ok(t);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(raw, &fmt).map_err(|_| {
+        bad(
+            "invalid-query",
+            format!("{field} must be a date like 2026-11-26 or an RFC 3339 time."),
+        )
+    })?;
+    let day = if end_of_day {
+        day.next_day().unwrap_or(day)
+    } else {
+        day
+    };
+    Ok(day.midnight().assume_utc())
+}
+
+impl ListParams {
+    pub fn to_query(&self) -> Result<(ListQuery, i64), AppError> {
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if q.is_some_and(|q| q.chars().count() > 200) {
+            return Err(bad("invalid-query", "Search for at most 200 characters."));
+        }
+        let tsquery = q.and_then(tsquery);
+        if let Some(s) = &self.status
+            && !STATUSES.contains(&s.as_str())
+        {
+            return Err(bad(
+                "invalid-query",
+                format!("status must be one of {}.", STATUSES.join(", ")),
+            ));
+        }
+        if let Some(m) = &self.media_type
+            && MediaType::parse(m).is_none()
+        {
+            return Err(bad(
+                "invalid-query",
+                "media_type must be video, audio or image.",
+            ));
+        }
+        let sort = match self.sort.as_deref() {
+            None if tsquery.is_some() => Sort::Relevance,
+            None | Some("-created_at") => Sort::NewestFirst,
+            Some("created_at") => Sort::OldestFirst,
+            Some("title") => Sort::TitleAsc,
+            Some("-title") => Sort::TitleDesc,
+            Some("size") => Sort::SmallestFirst,
+            Some("-size") => Sort::LargestFirst,
+            Some("relevance") => Sort::Relevance,
+            Some(_) => {
+                return Err(bad(
+                    "invalid-query",
+                    "sort must be one of -created_at, created_at, title, -title, size, -size, relevance.",
+                ));
+            }
+        };
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(50);
+        if !(1..=1_000_000).contains(&page) {
+            return Err(bad("invalid-query", "page must be 1 or more."));
+        }
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            return Err(bad(
+                "invalid-query",
+                format!("per_page must be between 1 and {MAX_PER_PAGE}."),
+            ));
+        }
+        let created_from = self
+            .from
+            .as_deref()
+            .map(|f| parse_time(f, false, "from"))
+            .transpose()?;
+        let created_before = self
+            .to
+            .as_deref()
+            .map(|t| parse_time(t, true, "to"))
+            .transpose()?;
+        Ok((
+            ListQuery {
+                tsquery,
+                status: self.status.clone(),
+                media_type: self.media_type.clone(),
+                created_from,
+                created_before,
+                sort,
+                limit: per_page,
+                offset: (page - 1) * per_page,
+            },
+            page,
+        ))
+    }
+}
+
+/// `GET /api/assets`.
+pub async fn list(state: &AppState, params: &ListParams) -> Result<Page, AppError> {
+    let (query, page) = params.to_query()?;
+    let per_page = query.limit;
+    let (items, total) = state.db.run(move |c| asset::list(c, &query)).await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page,
+        pages: (total + per_page - 1) / per_page,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_become_a_safe_prefix_query() {
+        assert_eq!(
+            tsquery("Drone  A001_C002!").unwrap(),
+            "drone:* & a001:* & c002:*"
+        );
+        assert_eq!(
+            tsquery("'); DROP TABLE assets; --").unwrap(),
+            "drop:* & table:* & assets:*"
+        );
+        assert_eq!(tsquery("!!! ..."), None);
+    }
+
+    #[test]
+    fn bad_parameters_are_refused() {
+        let p = |f: fn(&mut ListParams)| {
+            let mut l = ListParams::default();
+            f(&mut l);
+            l.to_query().err().map(|e| e.code())
+        };
+        assert_eq!(p(|l| l.per_page = Some(500)), Some("invalid-query"));
+        assert_eq!(p(|l| l.status = Some("lost".into())), Some("invalid-query"));
+        assert_eq!(p(|l| l.sort = Some("random".into())), Some("invalid-query"));
+        assert_eq!(
+            p(|l| l.from = Some("yesterday".into())),
+            Some("invalid-query")
+        );
+        assert_eq!(p(|l| l.to = Some("2026-11-26".into())), None);
+    }
+}

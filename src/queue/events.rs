@@ -1,0 +1,66 @@
+//! Live events for one asset, published on the Redis channel `events:asset:<id>` (through
+//! `Redis::key`) for the page's Server-Sent Events stream. Publishing is best effort: an
+//! event lost to a Redis hiccup is recovered by the page reading the job record.
+
+use crate::db::models::job::JobRow;
+use crate::redis_pool::Redis;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The channel that carries `asset_id`'s events.
+pub fn channel(redis: &Redis, asset_id: Uuid) -> String {
+    redis.key(&format!("events:asset:{asset_id}"))
+}
+
+/// What subscribers receive, as JSON.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A job about the asset changed state or made progress.
+    Job {
+        job_id: Uuid,
+        kind: String,
+        version_id: Option<Uuid>,
+        /// queued, running, ready, failed or cancelled.
+        state: &'static str,
+        progress: f32,
+        eta_seconds: Option<i32>,
+        error: Option<String>,
+    },
+    /// A version of the asset changed status (stored, checksum_mismatch, ...).
+    Version {
+        version_id: Uuid,
+        status: String,
+        error: Option<String>,
+    },
+}
+
+impl Event {
+    pub fn of_job(row: &JobRow) -> Self {
+        Event::Job {
+            job_id: row.id,
+            kind: row.kind.clone(),
+            version_id: row.version_id,
+            state: row.public_state(),
+            progress: row.progress,
+            eta_seconds: row.eta_seconds,
+            error: row.error.clone(),
+        }
+    }
+}
+
+pub async fn publish(redis: &Redis, asset_id: Uuid, event: &Event) {
+    let Ok(body) = serde_json::to_string(event) else {
+        return;
+    };
+    let r: Result<i64, _> = redis
+        .query(
+            redis::cmd("PUBLISH")
+                .arg(channel(redis, asset_id))
+                .arg(body),
+        )
+        .await;
+    if let Err(e) = r {
+        tracing::debug!(%asset_id, error = %e, "event not published");
+    }
+}

@@ -1,0 +1,13 @@
+//! Every job kind this build runs: one file per kind, one line each in `HANDLERS`.
+
+pub mod promote;
+pub mod remove_files;
+
+use super::Handler;
+
+/// The dispatch table. Adding a kind is one line here; a kind missing from it is left queued
+/// for a build that has it.
+pub static HANDLERS: &[Handler] = &[
+    Handler::of::<promote::Promote>(),
+    Handler::of::<remove_files::RemoveAssetFiles>(),
+];

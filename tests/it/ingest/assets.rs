@@ -1,0 +1,190 @@
+//! The assets API: search over title, tags, file name and description, filters, sorts,
+//! pages with a total, edits and their validation.
+
+use super::Ingest;
+use mm::config::Role;
+use serde_json::{Value, json};
+
+fn titles(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn seeded() -> Ingest {
+    let t = Ingest::with_role(Role::Api, &[]).await;
+    t.sql(
+        "INSERT INTO assets (id, title, description, tags, media_type, filename, size_bytes, status, created_at) \
+         SELECT gen_random_uuid(), 'Clip ' || i, \
+           CASE WHEN i % 10 = 0 THEN 'Aerial drone footage over the bay' ELSE '' END, \
+           CASE WHEN i % 3 = 0 THEN ARRAY['b-roll'] ELSE ARRAY['interview'] END, \
+           CASE WHEN i % 4 = 0 THEN 'audio' ELSE 'video' END, \
+           'A' || lpad(i::text, 3, '0') || '_C001.mov', i * 1000, \
+           CASE WHEN i % 5 = 0 THEN 'ready' ELSE 'stored' END, \
+           timestamptz '2026-01-01 00:00:00+00' + make_interval(hours => i) \
+         FROM generate_series(1, 120) i",
+    );
+    t
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_library_searches_filters_sorts_and_pages() {
+    let t = seeded().await;
+    let list = |q: &str| t.get(format!("/api/assets?{q}"));
+    let (status, page) = list("").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        (
+            page["total"].as_i64(),
+            page["pages"].as_i64(),
+            page["per_page"].as_i64()
+        ),
+        (Some(120), Some(3), Some(50))
+    );
+    assert_eq!(titles(&page).len(), 50);
+    assert_eq!(titles(&page)[..2], ["Clip 120", "Clip 119"]);
+    let (_, last) = list("page=3").await;
+    assert_eq!(titles(&last).len(), 20);
+    assert_eq!(titles(&last).last().unwrap(), "Clip 1");
+    let (_, beyond) = list("page=4").await;
+    assert_eq!(
+        (titles(&beyond).len(), beyond["total"].as_i64()),
+        (0, Some(120))
+    );
+
+    let total = |v: &Value| v["total"].as_i64().unwrap();
+    assert_eq!(total(&list("q=drone").await.1), 12, "description");
+    assert_eq!(total(&list("q=DRO").await.1), 12, "prefixes and case");
+    assert_eq!(total(&list("q=a005").await.1), 1, "file name parts");
+    assert_eq!(total(&list("q=roll").await.1), 40, "tags");
+    assert_eq!(
+        total(&list("q=drone%20roll").await.1),
+        4,
+        "every word must match"
+    );
+    assert_eq!(
+        total(&list("q=%27%29%3B%20--").await.1),
+        120,
+        "punctuation only: no search"
+    );
+    assert_eq!(titles(&list("q=clip%2017").await.1)[0], "Clip 17");
+    assert_eq!(total(&list("status=ready").await.1), 24);
+    assert_eq!(total(&list("media_type=audio").await.1), 30);
+    assert_eq!(total(&list("status=ready&media_type=audio").await.1), 6);
+    assert_eq!(total(&list("from=2026-01-03").await.1), 73);
+    assert_eq!(
+        total(&list("to=2026-01-01").await.1),
+        23,
+        "the whole day counts"
+    );
+    assert_eq!(
+        total(&list("from=2026-01-02T00:00:00Z&to=2026-01-02").await.1),
+        24
+    );
+    assert_eq!(
+        titles(&list("sort=title&per_page=3").await.1),
+        ["Clip 1", "Clip 10", "Clip 100"]
+    );
+    assert_eq!(titles(&list("sort=-size&per_page=1").await.1), ["Clip 120"]);
+    assert_eq!(
+        titles(&list("sort=created_at&per_page=1").await.1),
+        ["Clip 1"]
+    );
+
+    // Pages never repeat or skip an asset.
+    let mut seen = std::collections::HashSet::new();
+    for p in 1..=3 {
+        let (_, page) = list(&format!("sort=title&page={p}")).await;
+        for a in page["items"].as_array().unwrap() {
+            assert!(seen.insert(a["id"].as_str().unwrap().to_string()));
+        }
+    }
+    assert_eq!(seen.len(), 120);
+
+    t.sql("UPDATE assets SET deleted_at = now() WHERE title = 'Clip 120'");
+    assert_eq!(
+        total(&list("").await.1),
+        119,
+        "deleted assets are not listed"
+    );
+
+    for bad in [
+        "per_page=0",
+        "per_page=101",
+        "page=0",
+        "status=lost",
+        "media_type=text",
+        "sort=random",
+        "from=yesterday",
+        "colour=red",
+    ] {
+        let (status, body) = list(bad).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid-query")),
+            "{bad}: {body}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assets_can_be_edited_and_bad_edits_change_nothing() {
+    let t = seeded().await;
+    let (_, page) = t.get("/api/assets?q=a007").await;
+    let id = page["items"][0]["id"].as_str().unwrap().to_string();
+    let path = format!("/api/assets/{id}");
+    let patch = |body: Value| t.call(reqwest::Method::PATCH, &path, Some(body));
+
+    let (status, a) = patch(json!({"title": "Harbour at dawn", "description": "Wide, golden light", "tags": [" Sunrise ", "harbour", "SUNRISE"]})).await;
+    assert_eq!(status, 200, "{a}");
+    assert_eq!(a["title"], "Harbour at dawn");
+    assert_eq!(a["tags"], json!(["sunrise", "harbour"]));
+    let (_, found) = t.get("/api/assets?q=sunrise%20golden").await;
+    assert_eq!(
+        titles(&found),
+        ["Harbour at dawn"],
+        "the search index follows edits"
+    );
+
+    for (body, code) in [
+        (json!({}), "nothing-to-change"),
+        (json!({"title": ""}), "invalid-title"),
+        (json!({"title": "x".repeat(201)}), "invalid-title"),
+        (
+            json!({"description": "y".repeat(5001)}),
+            "invalid-description",
+        ),
+        (json!({"tags": [""]}), "invalid-tags"),
+        (
+            json!({"tags": (0..51).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
+            "invalid-tags",
+        ),
+        (json!({"owner_id": "someone"}), "invalid-json"),
+    ] {
+        let (status, body) = patch(body.clone()).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some(code)), "{body}");
+    }
+    let (_, still) = t.get(&path).await;
+    assert_eq!(still["title"], "Harbour at dawn");
+    assert_eq!(still["tags"], json!(["sunrise", "harbour"]));
+    let missing = format!("/api/assets/{}", uuid::Uuid::new_v4());
+    assert_eq!(
+        t.call(
+            reqwest::Method::PATCH,
+            &missing,
+            Some(json!({"title": "x"}))
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(t.get(&missing).await.0, 404);
+    assert_eq!(t.call(reqwest::Method::DELETE, &missing, None).await.0, 404);
+    assert_eq!(
+        t.post(&format!("{missing}/reprocess"), json!({})).await.0,
+        404
+    );
+}
