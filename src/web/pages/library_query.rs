@@ -32,18 +32,21 @@ pub struct LibraryQuery {
     pub media: String,
     pub from: String,
     pub to: String,
-    /// newest (default), oldest, title, size.
+    /// "" (best match when searching, else newest), relevance, newest, oldest, title, size.
     pub sort: String,
     pub page: i64,
     pub list: bool,
 }
 
+/// The stored statuses, as the library API filters on them.
 pub const STATUS_OPTIONS: &[(&str, &str)] = &[
     ("", "Any status"),
-    ("queued", "Queued"),
+    ("promoting", "Being stored"),
+    ("stored", "Queued"),
     ("processing", "Processing"),
     ("ready", "Ready"),
     ("failed", "Failed"),
+    ("checksum_mismatch", "Checksum mismatch"),
 ];
 pub const MEDIA_OPTIONS: &[(&str, &str)] = &[
     ("", "Any type"),
@@ -52,6 +55,7 @@ pub const MEDIA_OPTIONS: &[(&str, &str)] = &[
     ("image", "Image"),
 ];
 pub const SORT_OPTIONS: &[(&str, &str)] = &[
+    ("relevance", "Best match"),
     ("newest", "Newest first"),
     ("oldest", "Oldest first"),
     ("title", "Title A–Z"),
@@ -86,7 +90,7 @@ impl Default for LibraryQuery {
             media: String::new(),
             from: String::new(),
             to: String::new(),
-            sort: "newest".into(),
+            sort: String::new(),
             page: 1,
             list: false,
         }
@@ -106,8 +110,12 @@ impl LibraryQuery {
         );
         let media = pick(raw.media.as_deref(), MEDIA_OPTIONS, &mut problems, "type");
         let sort = match raw.sort.as_deref().map(str::trim) {
-            None | Some("") => "newest".to_string(),
-            Some(s) => pick(Some(s), SORT_OPTIONS, &mut problems, "sort order"),
+            None | Some("") => String::new(),
+            Some(s) if SORT_OPTIONS.iter().any(|(v, _)| *v == s) => s.to_string(),
+            Some(s) => {
+                problems.push(format!("Unknown sort order “{s}” was ignored."));
+                String::new()
+            }
         };
         let mut date = |v: Option<String>, what: &str| {
             let v = v.unwrap_or_default().trim().to_string();
@@ -146,6 +154,26 @@ impl LibraryQuery {
         (query, problems)
     }
 
+    /// The order used: best match only makes sense with words to match.
+    pub fn effective_sort(&self) -> &str {
+        match self.sort.as_str() {
+            "" | "relevance" if !self.q.is_empty() => "relevance",
+            "" | "relevance" => "newest",
+            s => s,
+        }
+    }
+
+    /// The library API's name of the order.
+    pub fn api_sort(&self) -> &'static str {
+        match self.effective_sort() {
+            "relevance" => "relevance",
+            "oldest" => "created_at",
+            "title" => "title",
+            "size" => "-size",
+            _ => "-created_at",
+        }
+    }
+
     pub fn is_filtered(&self) -> bool {
         !(self.q.is_empty()
             && self.status.is_empty()
@@ -172,7 +200,7 @@ impl LibraryQuery {
                 s.append_pair(k, v);
             }
         }
-        if self.sort != "newest" {
+        if !self.sort.is_empty() {
             s.append_pair("sort", &self.sort);
         }
         if page > 1 {
@@ -232,6 +260,7 @@ mod tests {
         ]));
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(q.q, "A001 & co");
+        assert_eq!(q.api_sort(), "title");
         assert_eq!(q.offset(), 100);
         let url = q.url(3, false);
         let (again, _) = LibraryQuery::parse(serde_urlencoded_like(url.trim_start_matches("/?")));
@@ -250,7 +279,8 @@ mod tests {
         assert_eq!(q.status, "");
         assert_eq!(q.from, "");
         assert_eq!(q.page, 1);
-        assert_eq!(q.sort, "newest");
+        assert_eq!(q.sort, "");
+        assert_eq!(q.effective_sort(), "newest");
         assert_eq!(problems.len(), 4, "{problems:?}");
     }
 }

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod flash;
 pub mod format;
 pub mod layout;
+mod library;
 pub mod library_query;
 pub(crate) mod login;
 mod upload;
@@ -14,30 +15,12 @@ mod upload;
 pub use errors::{PageError, PageResult, error_page, error_pages, not_found_page};
 pub use layout::{Layout, PageUser, html};
 
-use crate::auth::{PageAuth, perm};
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
-use askama::Template;
-
-#[derive(Template)]
-#[template(path = "index.html")]
-struct Index {
-    layout: Layout,
-    version: &'static str,
-}
+use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
+    cfg.route("/", web::get().to(library::page))
         .route("/upload", web::get().to(upload::page));
     login::configure(cfg);
     account::configure(cfg);
     admin::configure(cfg);
-}
-
-async fn index(req: HttpRequest, page: PageAuth<perm::AssetsRead>) -> HttpResponse {
-    let page = Index {
-        layout: Layout::new(&req, Some(&page)).in_section("library"),
-        version: env!("CARGO_PKG_VERSION"),
-    };
-    page.layout.respond(&page, StatusCode::OK)
 }

@@ -1,56 +1,10 @@
 //! Pages: the layout, the strict Content-Security-Policy and the absence of inline code, static
 //! files with fingerprinted URLs and ETags, the vendored hls.js, friendly 404 and 5xx pages.
 
+use super::{assert_no_inline_code, static_urls};
 use crate::harness::TestApp;
 use mm::config::Role;
 use reqwest::header;
-
-/// Every `<script>` has a `src` or is a JSON data block; no `style=` or `on*=` attribute and
-/// no `<style>` element: what a strict CSP would block must not be there.
-fn assert_no_inline_code(html: &str) {
-    let lower = html.to_ascii_lowercase();
-    for (i, _) in lower.match_indices("<script") {
-        let tag = &lower[i..i + lower[i..].find('>').unwrap()];
-        assert!(
-            tag.contains(" src=") || tag.contains("type=\"application/json\""),
-            "inline script: {tag}"
-        );
-    }
-    assert!(!lower.contains("<style"), "inline <style> element");
-    let mut rest = lower.as_str();
-    while let Some(i) = rest.find('<') {
-        rest = &rest[i + 1..];
-        let end = rest.find('>').unwrap_or(rest.len());
-        let tag = &rest[..end];
-        if tag.starts_with('!') || tag.starts_with('/') {
-            continue;
-        }
-        // Attribute values are dropped first: words inside them are not attributes.
-        let mut names = String::new();
-        let mut quoted = false;
-        for ch in tag.chars() {
-            if ch == '"' {
-                quoted = !quoted;
-            } else if !quoted {
-                names.push(ch);
-            }
-        }
-        for attr in names.split_whitespace().skip(1) {
-            let name = attr.split('=').next().unwrap_or("");
-            assert!(name != "style", "inline style attribute in <{tag}>");
-            assert!(!name.starts_with("on"), "inline event handler in <{tag}>");
-        }
-    }
-}
-
-fn static_urls(html: &str) -> Vec<String> {
-    html.match_indices("/static/")
-        .map(|(i, _)| {
-            let rest = &html[i..];
-            rest[..rest.find('"').unwrap()].replace("&amp;", "&")
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_carry_a_strict_csp_and_no_inline_code() {
@@ -260,87 +214,6 @@ async fn a_viewer_is_refused_the_upload_page_with_a_friendly_page() {
         let res = vic.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 403, "{path}");
     }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn admin_pages_list_people_and_the_audit_log() {
-    use crate::accounts::{login, seed_user};
-    use mm::auth::Role as UserRole;
-    use reqwest::Method;
-    let app = TestApp::spawn(Role::Api).await;
-    seed_user(&app, "ada@mm.test", UserRole::Admin);
-    let ed = seed_user(&app, "ed@mm.test", UserRole::Editor);
-    seed_user(&app, "max@mm.test", UserRole::Manager);
-    let ada = login(&app, "ada@mm.test").await;
-
-    let res = ada.client.get(app.url("/admin")).send().await.unwrap();
-    assert_eq!(res.headers()["location"], "/admin/users");
-    let html = ada
-        .client
-        .get(app.url("/admin/users"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_no_inline_code(&html);
-    assert!(html.contains("ed@mm.test") && html.contains("max@mm.test"));
-    assert!(html.contains(&format!(r#"data-path="/api/users/{}""#, ed.id)));
-    assert!(html.contains("(you)"));
-
-    // What admin.js sends when the role form is submitted; the page then shows it.
-    let r = ada
-        .send(
-            &app,
-            Method::PATCH,
-            &format!("/api/users/{}", ed.id),
-            Some(&serde_json::json!({"role": "manager"})),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    let html = ada
-        .client
-        .get(app.url("/admin/users?notice=user-updated"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(html.contains("The change was saved."));
-    let row = &html[html.find(&format!(r#"data-user-id="{}""#, ed.id)).unwrap()..];
-    let row = &row[..row.find("</tr>").unwrap()];
-    assert!(
-        row.contains(r#"<option value="manager" selected>"#),
-        "{row}"
-    );
-
-    let audit = ada
-        .client
-        .get(app.url("/admin/audit"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_no_inline_code(&audit);
-    assert!(audit.contains("<code>user.role</code>"), "{audit}");
-    assert!(audit.contains("<code>login.success</code>"));
-    // A manager reads the audit log but manages nobody: /admin leads there.
-    let max = login(&app, "max@mm.test").await;
-    let res = max.client.get(app.url("/admin")).send().await.unwrap();
-    assert_eq!(res.headers()["location"], "/admin/audit");
-    assert_eq!(
-        max.client
-            .get(app.url("/admin/audit?before=nonsense"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
