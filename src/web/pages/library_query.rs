@@ -32,7 +32,7 @@ pub struct LibraryQuery {
     pub media: String,
     pub from: String,
     pub to: String,
-    /// "" (best match when searching, else newest), relevance, newest, oldest, title, size.
+    /// "" (newest), relevance, newest, oldest, title, size.
     pub sort: String,
     pub page: i64,
     pub list: bool,
@@ -154,10 +154,12 @@ impl LibraryQuery {
         (query, problems)
     }
 
-    /// The order used: best match only makes sense with words to match.
+    /// The order used: newest first unless asked otherwise, even when searching (a search
+    /// narrows the library; studios look for recent material first, and ranking every match
+    /// costs time on broad words); best match only with words to match.
     pub fn effective_sort(&self) -> &str {
         match self.sort.as_str() {
-            "" | "relevance" if !self.q.is_empty() => "relevance",
+            "relevance" if !self.q.is_empty() => "relevance",
             "" | "relevance" => "newest",
             s => s,
         }
