@@ -10,23 +10,36 @@
 
   var LABELS = { queued: 'Queued', processing: 'Processing', ready: 'Ready', failed: 'Failed', uploading: 'Uploading' };
 
-  // Maps job and asset vocabularies onto the four states people see.
+  var STATES = {
+    queued: 'queued', pending: 'queued', waiting: 'queued', stored: 'queued', uploaded: 'queued',
+    promoting: 'queued',
+    running: 'processing', processing: 'processing', encoding: 'processing',
+    succeeded: 'ready', ready: 'ready', done: 'ready', complete: 'ready', completed: 'ready',
+    failed: 'failed', dead: 'failed', error: 'failed', checksum_mismatch: 'failed', cancelled: 'failed'
+  };
+
+  // Maps job and asset vocabularies onto the four states people see. Accepts an asset as
+  // GET /api/assets/{id} answers it (its status, its preview job, its versions' errors) or an
+  // event ({state, percent|progress, error}). Progress is in percent, as mm reports it.
   function normalise(d) {
     if (!d || typeof d !== 'object') return null;
-    var src = d.preview || d.status_detail || d;
-    var raw = String(src.state || src.status || src.preview_state || '').toLowerCase();
-    var state = {
-      queued: 'queued', pending: 'queued', waiting: 'queued', stored: 'queued', uploaded: 'queued',
-      running: 'processing', processing: 'processing', promoting: 'processing', encoding: 'processing',
-      succeeded: 'ready', ready: 'ready', done: 'ready', complete: 'ready', completed: 'ready',
-      failed: 'failed', dead: 'failed', error: 'failed', checksum_mismatch: 'failed', cancelled: 'failed'
-    }[raw] || (raw ? 'processing' : null);
+    var own = String(d.state || d.status || '').toLowerCase();
+    var job = d.preview && typeof d.preview === 'object' ? d.preview : null;
+    var state = STATES[own] || (own ? 'processing' : null);
+    if (job && state !== 'ready' && state !== 'failed') {
+      state = STATES[String(job.state).toLowerCase()] || state;
+    }
+    var src = job && state === 'processing' ? job : d;
     var pct = src.percent != null ? Number(src.percent) : (src.progress != null ? Number(src.progress) : null);
-    if (pct != null && pct <= 1 && src.percent == null) pct = pct * 100;
+    var error = d.error || d.reason || (job && job.error) || null;
+    if (!error && state === 'failed' && Array.isArray(d.versions)) {
+      var cur = d.versions.find(function (v) { return v.id === d.current_version_id; });
+      error = cur && cur.error;
+    }
     return {
       state: state,
       percent: pct != null && isFinite(pct) ? Math.max(0, Math.min(100, pct)) : null,
-      error: src.error || src.reason || src.error_message || null,
+      error: error || null,
       eta: src.eta_seconds != null ? Number(src.eta_seconds) : null,
       raw: d
     };

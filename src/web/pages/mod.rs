@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod asset;
 pub mod errors;
 pub mod flash;
 pub mod format;
@@ -10,6 +11,7 @@ pub mod layout;
 mod library;
 pub mod library_query;
 pub(crate) mod login;
+mod technical;
 mod upload;
 
 pub use errors::{PageError, PageResult, error_page, error_pages, not_found_page};
@@ -19,7 +21,9 @@ use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(library::page))
-        .route("/upload", web::get().to(upload::page));
+        .route("/upload", web::get().to(upload::page))
+        .route("/assets/{id}", web::get().to(asset::page))
+        .route("/assets/{id}/download", web::get().to(asset::download));
     login::configure(cfg);
     account::configure(cfg);
     admin::configure(cfg);

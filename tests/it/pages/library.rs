@@ -27,11 +27,14 @@ pub fn seed_library(app: &TestApp, n: i32) {
                FROM generate_series(1, {n}) g
                RETURNING id, filename, media_type, size_bytes, status)
              INSERT INTO asset_versions (id, asset_id, number, filename, content_type, media_type,
-                                         size_bytes, staging_key, master_key, status, technical)
+                                         size_bytes, staging_key, master_key, status, technical,
+                                         stored_at, error)
              SELECT gen_random_uuid(), a.id, 1, a.filename, 'video/quicktime', a.media_type,
                     a.size_bytes, 'staging/' || a.id || '/' || a.filename,
                     'masters/' || a.id || '/v1/' || a.filename, a.status,
-                    '{{\"duration\": 5.02, \"video\": {{\"width\": 1920, \"height\": 1080}}}}'::jsonb
+                    '{{\"duration\": 5.02, \"video\": {{\"width\": 1920, \"height\": 1080, \"frame_rate\": 25, \"codec\": \"h264\"}}, \"timecode\": \"01:00:00:00\"}}'::jsonb,
+                    now(),
+                    CASE WHEN a.status = 'failed' THEN 'The file is not a video ffmpeg can read.' END
              FROM a"
         ),
     );

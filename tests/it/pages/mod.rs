@@ -1,6 +1,7 @@
 //! Pages: layout, CSP and static files, the library, the asset page, the admin pages.
 
 mod admin;
+mod asset;
 mod layout;
 mod library;
 
