@@ -78,9 +78,9 @@
       });
       es.onerror = function () {
         failures++;
-        // The browser reconnects by itself (the server sends `retry:`); after repeated
-        // failures (signed out, or no stream there), poll instead.
-        if (failures >= 3) {
+        // The browser reconnects by itself (the server sends `retry:`) unless the answer was
+        // not a stream at all (closed); then, or after repeated failures, poll instead.
+        if (es.readyState === EventSource.CLOSED || failures >= 3) {
           finish();
           poll(assetId, onStatus);
         }
