@@ -14,7 +14,9 @@
   var seek = q('[data-seek]'), playBtn = q('[data-play]'), tcEl = q('[data-timecode]');
   var durEl = q('[data-duration]'), quality = q('[data-quality]'), scrub = q('[data-scrub]');
   var status = box.querySelector('[data-player-status]');
-  var files = data.files || {};
+  // Filled from the preview's manifest.json (what the worker wrote), with its usual names as a
+  // fallback.
+  var files = { master: 'index.m3u8', poster: 'poster.jpg' };
   var fps = Number(data.frame_rate) > 0 ? Number(data.frame_rate) : 25;
   var drop = M.isDropRate(fps) && /;/.test(data.timecode_start || '');
   var startFrames = M.timecodeToFrames(data.timecode_start, fps);
@@ -258,6 +260,24 @@
   timeline.addEventListener('pointermove', hover);
   timeline.addEventListener('pointerleave', function () { scrub.hidden = true; });
 
+  async function readManifest() {
+    try {
+      var res = await fetch(base + 'manifest.json', { credentials: 'omit' });
+      if (!res.ok) return;
+      var m = await res.json();
+      files = {
+        master: m.master || files.master,
+        poster: m.poster || null,
+        vtt: m.sprite_vtt || null,
+        waveform: m.waveform || null,
+        progressive: (m.renditions || []).filter(function (r) { return r.mp4; }).map(function (r) {
+          return { file: r.mp4, height: r.height || 0, label: r.height ? r.height + 'p' : r.name };
+        })
+      };
+      if (m.duration && !data.duration) data.duration = m.duration;
+    } catch (_) { /* the defaults stand */ }
+  }
+
   async function loadExtras() {
     if (files.vtt) {
       try {
@@ -302,6 +322,7 @@
       say(e.status === 403 ? 'You may not play this asset.' : 'The preview could not be opened: ' + e.message);
       return;
     }
+    await readManifest();
     if (!video.poster && files.poster) video.poster = base + files.poster;
     choose();
     loadExtras();

@@ -51,12 +51,51 @@
     if (next) next();
   }
 
+  // What one asset's stream has said so far: its current version's status and its latest
+  // promote and preview jobs. A finished promotion is not a finished asset: it only means the
+  // preview is next.
+  function Tracker() {
+    this.version = null;
+    this.jobs = {};
+  }
+
+  Tracker.prototype.feed = function (d) {
+    if (d.type === 'version') {
+      this.version = d;
+    } else if (d.type === 'job') {
+      // Other jobs (a poster re-render, file removal) do not change what the asset is.
+      if (d.kind === 'promote' || d.kind === 'preview') this.jobs[d.kind] = d;
+    } else {
+      return normalise(d);
+    }
+    return this.state();
+  };
+
+  Tracker.prototype.state = function () {
+    var v = this.version ? String(this.version.status) : '';
+    var preview = this.jobs.preview;
+    var promote = this.jobs.promote;
+    var error = (this.version && this.version.error) || null;
+    if (v === 'ready') return { state: 'ready', percent: 100, error: null, eta: null };
+    if (v === 'failed' || v === 'checksum_mismatch') {
+      return { state: 'failed', percent: null, error: error || (preview && preview.error) || (promote && promote.error) || null, eta: null };
+    }
+    if (preview) {
+      if (preview.state === 'running') return { state: 'processing', percent: Number(preview.progress) || 0, error: null, eta: preview.eta_seconds };
+      if (preview.state === 'ready') return { state: 'ready', percent: 100, error: null, eta: null };
+      if (preview.state === 'failed') return { state: 'failed', percent: null, error: preview.error || error, eta: null };
+    }
+    if (promote && promote.state === 'failed') return { state: 'failed', percent: null, error: promote.error || error, eta: null };
+    return { state: 'queued', percent: null, error: null, eta: null, storing: v === 'promoting' || (promote && promote.state !== 'ready') };
+  };
+
   // Calls `onStatus(status)` for each change until the asset is ready or failed.
   function watch(assetId, onStatus) {
     var closed = false;
     var start = function () {
       open++;
       var failures = 0;
+      var tracker = new Tracker();
       var es = new EventSource('/api/assets/' + encodeURIComponent(assetId) + '/events');
       var finish = function () {
         if (closed) return;
@@ -68,12 +107,12 @@
         failures = 0;
         var d;
         try { d = JSON.parse(ev.data); } catch (_) { return; }
-        var s = normalise(d);
+        var s = tracker.feed(d);
         if (!s || !s.state) return;
         onStatus(s);
         if (s.state === 'ready' || s.state === 'failed') finish();
       };
-      ['message', 'status', 'state', 'progress', 'job', 'asset'].forEach(function (name) {
+      ['message', 'job', 'version'].forEach(function (name) {
         es.addEventListener(name, handle);
       });
       es.onerror = function () {

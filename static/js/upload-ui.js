@@ -162,7 +162,7 @@
       up.onStatus = function (s) {
         if (s.state === 'processing' || s.state === 'queued') {
           r.progress.value = s.percent || 0;
-          r.stats.textContent = s.state === 'queued' ? 'Queued for processing' : 'Processing ' + Math.floor(s.percent || 0) + '%' + (s.eta ? ' · ' + window.mm.formatDuration(s.eta) + ' left' : '');
+          r.stats.textContent = s.state === 'queued' ? (s.storing ? 'Storing the master safely…' : 'Queued for processing') : 'Processing ' + Math.floor(s.percent || 0) + '%' + (s.eta ? ' · ' + window.mm.formatDuration(s.eta) + ' left' : '');
         } else if (s.state === 'ready') {
           r.progress.value = 100;
           r.stats.textContent = 'Ready to play';
