@@ -77,6 +77,50 @@ test('a clip uploaded through the page reaches 100 % and becomes an asset', asyn
   assert.equal(mm.sql(`select title || ' ' || size_bytes from assets where id = '${assetId}'`),
     `test-clip ${fs.statSync(clip).size}`);
   await screenshot(page, 'upload-done');
+
+  // The worker makes the previews; the row follows it live to Ready.
+  await until('the asset to be ready', async () => {
+    const state = await row.getAttribute('data-state');
+    if (state === 'failed') throw new Error(`processing failed: ${await row.locator('.message').textContent()}`);
+    return state === 'ready';
+  }, 180_000, 500);
+
+  // The library shows it with its poster, duration and badge.
+  await page.goto(`${mm.url}/`);
+  const card = page.locator(`[data-asset-id="${assetId}"]`);
+  await card.waitFor();
+  assert.equal(await card.locator('[data-status]').getAttribute('data-state'), 'ready');
+  assert.match(await card.textContent(), /0:05/);
+  await until('the poster to load', () => card.locator('img').evaluate((img) => img.complete && img.naturalWidth > 0));
+  await screenshot(page, 'library');
+
+  // The asset page plays it: hls.js lists the rungs, time advances, frame steps are exact.
+  await card.locator('a').first().click();
+  await page.waitForURL(`**/assets/${assetId}`);
+  const controls = page.locator('[data-controls]');
+  await until('the rungs to be listed', () => controls.getAttribute('data-rungs'));
+  const rungs = Number(await controls.getAttribute('data-rungs'));
+  assert.equal(rungs, 2, 'a 360p source with a 240,360 ladder has two rungs');
+  const labels = await page.locator('[data-quality] option').allTextContents();
+  assert.equal(labels.length, rungs + 1);
+  assert.match(labels[0], /^Auto/);
+  assert.match(labels[1], /^360p/);
+  assert.match(labels[2], /^240p/);
+  await page.click('[data-play]');
+  await until('playback to advance', () => page.evaluate(() => document.querySelector('video').currentTime > 1.2), 30_000);
+  await page.keyboard.press('k');
+  await until('the pause', () => page.evaluate(() => document.querySelector('video').paused));
+  const before = await page.evaluate(() => document.querySelector('video').currentTime);
+  const tcBefore = await page.textContent('[data-timecode]');
+  await page.keyboard.press('.');
+  await until('one frame forward', async () => {
+    const t = await page.evaluate(() => document.querySelector('video').currentTime);
+    return Math.abs(t - before) > 0.01;
+  });
+  const after = await page.evaluate(() => document.querySelector('video').currentTime);
+  assert.ok(after - before > 0 && after - before < 0.09, `a frame at 25 fps: ${before} -> ${after}`);
+  await until('the timecode to move', async () => (await page.textContent('[data-timecode]')) !== tcBefore);
+  await screenshot(page, 'asset');
   assert.deepEqual(b.errors, []);
 });
 
