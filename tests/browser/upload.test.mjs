@@ -120,6 +120,14 @@ test('a clip uploaded through the page reaches 100 % and becomes an asset', asyn
   const after = await page.evaluate(() => document.querySelector('video').currentTime);
   assert.ok(after - before > 0 && after - before < 0.09, `a frame at 25 fps: ${before} -> ${after}`);
   await until('the timecode to move', async () => (await page.textContent('[data-timecode]')) !== tcBefore);
+  // Hovering the timeline shows the sprite thumbnail of that moment.
+  const seek = page.locator('[data-seek]');
+  const box = await seek.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+  const scrub = page.locator('[data-scrub]');
+  await scrub.waitFor({ state: 'visible' });
+  assert.match(await scrub.evaluate((el) => el.style.backgroundImage), /sprite\.jpg/);
+  assert.match(await scrub.textContent(), /^00:00:0[23]:\d\d$/);
   await screenshot(page, 'asset');
   assert.deepEqual(b.errors, []);
 });
