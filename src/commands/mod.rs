@@ -3,6 +3,7 @@
 mod check;
 mod keygen;
 mod migrate;
+mod sign;
 mod storage;
 mod token;
 mod user;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen { kid, secret } => keygen::run(&kid, secret),
         Command::Migrate { revert } => migrate::run(&config, revert),
         Command::Serve { role } => serve(config, role),
+        Command::Sign { prefix, ttl } => sign::run(&config, &prefix, &ttl),
         Command::Storage { command } => storage::run(&config, command),
         Command::User { action } => user::run(&config, &env, action),
         Command::Token { action } => token::run(&config, action),

@@ -1,6 +1,7 @@
 //! Configuration: read once from the environment in `main`, validated per role, passed down.
 
 mod auth;
+mod edge;
 mod env;
 mod ingest;
 mod jobs;
@@ -8,6 +9,7 @@ mod storage;
 mod web;
 
 pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
+pub use edge::{EdgeConfig, SIGN_DEFAULT_SECS};
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
 pub use ingest::{IngestConfig, MIN_PART_SIZE};
 pub use jobs::JobsConfig;
@@ -100,6 +102,7 @@ pub struct Config {
     /// `MM_REDIS_POOL_SIZE`, default 16.
     pub redis_pool_size: usize,
     pub storage: StorageConfig,
+    pub edge: EdgeConfig,
     pub auth: AuthConfig,
     /// `MM_SECRET_KEY` (base64, at least 32 bytes): signs local storage URLs and sessions.
     pub secret_key: Option<SecretBytes>,
@@ -218,6 +221,7 @@ impl Config {
         };
 
         let storage = StorageConfig::from_env(env, &mut p);
+        let edge = EdgeConfig::from_env(env, &storage.data_dir, &mut p);
         let jobs = JobsConfig::from_env(env, &mut p);
         let ingest = IngestConfig::from_env(env, &mut p);
         let auth = AuthConfig::from_env(env, &public_url, &mut p);
@@ -241,6 +245,7 @@ impl Config {
                 .unwrap_or_else(|| "mm:".into()),
             redis_pool_size: env.parsed(&["MM_REDIS_POOL_SIZE"], 16, &mut p),
             storage,
+            edge,
             auth,
             secret_key,
             edge_keys,

@@ -163,7 +163,7 @@ fn http_server(
             .wrap(from_fn(web::response_headers))
             .wrap(from_fn(metrics::track))
             .wrap(Condition::new(sentry_on, sentry_actix::Sentry::new()))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<web::span::RootSpan>::new())
             .configure(|cfg| {
                 if p.api.is_some() {
                     web::api::configure(cfg);

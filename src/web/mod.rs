@@ -5,6 +5,7 @@ pub mod assets;
 pub mod csp;
 pub mod edge;
 pub mod pages;
+pub mod span;
 
 use crate::error::{AppError, ErrorBody};
 use actix_web::body::MessageBody;

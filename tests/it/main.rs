@@ -9,6 +9,7 @@ mod accounts;
 mod app_spec;
 mod config_cli;
 mod db_pool;
+mod edge;
 mod foundation;
 mod ingest;
 mod jobs;

@@ -6,6 +6,7 @@ mod auth;
 mod health;
 mod jobs;
 mod legacy;
+mod sign;
 mod storage_local;
 mod tokens;
 mod uploads;
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .route("/health", web::get().to(health::health))
             .route("/ready", web::get().to(health::ready))
+            .route("/sign-preview", web::post().to(sign::sign_preview))
             .configure(auth::configure)
             .configure(users::configure)
             .configure(tokens::configure)

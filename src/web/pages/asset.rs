@@ -187,7 +187,9 @@ pub async fn page(
             .collect(),
         technical: technical::rows(shown, &tech),
         playable,
-        poster_url: None,
+        poster_url: matches!(shown.status.as_str(), "ready")
+            .then(|| super::posters::Posters::new(&st.config).url(detail.asset.id, shown.id))
+            .flatten(),
         can_write: caller.can(Permission::AssetsWrite),
         can_delete: caller.can(Permission::AssetsDelete),
         can_download: caller.can(Permission::AssetsDownload) && shown.stored_at.is_some(),

@@ -4,6 +4,7 @@
 use super::errors::PageResult;
 use super::format;
 use super::layout::Layout;
+use super::posters::Posters;
 use super::library_query::{
     LibraryQuery, MEDIA_OPTIONS, PAGE_SIZE, Raw, SORT_OPTIONS, STATUS_OPTIONS,
 };
@@ -81,13 +82,17 @@ fn card_status(asset: &Asset, extra: Option<&CardExtra>) -> (&'static str, Optio
     }
 }
 
-fn card(asset: &Asset, extra: Option<&CardExtra>) -> Card {
+fn card(asset: &Asset, extra: Option<&CardExtra>, posters: &Posters) -> Card {
     let (status, percent) = card_status(asset, extra);
+    let poster = match (status, asset.current_version_id) {
+        ("ready", Some(v)) if asset.media_type != "audio" => posters.url(asset.id, v),
+        _ => None,
+    };
     Card {
         id: asset.id.to_string(),
         title: asset.title.clone(),
         filename: asset.filename.clone(),
-        poster: None,
+        poster,
         duration: format::duration(extra.and_then(|e| e.duration)),
         resolution: format::resolution(extra.and_then(|e| e.width), extra.and_then(|e| e.height)),
         size: format::size(asset.size_bytes),
@@ -151,10 +156,11 @@ pub async fn page(
         .run(move |c| library::for_page(c, &asset_ids, &version_ids, PREVIEW_KIND))
         .await?;
     let db_done = started.elapsed();
+    let posters = Posters::new(&st.config);
     let cards: Vec<Card> = listed
         .items
         .iter()
-        .map(|a| card(a, a.current_version_id.and_then(|v| extras.get(&v))))
+        .map(|a| card(a, a.current_version_id.and_then(|v| extras.get(&v)), &posters))
         .collect();
     let summary = match listed.total {
         0 => String::new(),

@@ -10,6 +10,7 @@ pub mod format;
 pub mod layout;
 mod library;
 pub mod library_query;
+mod posters;
 pub(crate) mod login;
 mod technical;
 mod upload;

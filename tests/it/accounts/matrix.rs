@@ -103,6 +103,12 @@ fn routes() -> Vec<Route> {
         ),
         route(Method::GET, "/api/audit", Perm(P::AuditRead), None),
         route(Method::GET, "/api/audit?limit=5", Perm(P::AuditRead), None),
+        route(
+            Method::POST,
+            "/api/sign-preview",
+            Perm(P::PreviewsSign),
+            Some(r#"{"preview_prefix": "previews/matrix/v{n}/"}"#),
+        ),
         route(Method::GET, "/api/jobs/{job}", Perm(P::AssetsRead), None),
         route(
             Method::POST,
