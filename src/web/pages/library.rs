@@ -4,10 +4,10 @@
 use super::errors::PageResult;
 use super::format;
 use super::layout::Layout;
-use super::posters::Posters;
 use super::library_query::{
     LibraryQuery, MEDIA_OPTIONS, PAGE_SIZE, Raw, SORT_OPTIONS, STATUS_OPTIONS,
 };
+use super::posters::Posters;
 use crate::assets::{self, ListParams, Page};
 use crate::auth::{PageAuth, Permission, perm};
 use crate::db::models::asset::Asset;
@@ -160,7 +160,13 @@ pub async fn page(
     let cards: Vec<Card> = listed
         .items
         .iter()
-        .map(|a| card(a, a.current_version_id.and_then(|v| extras.get(&v)), &posters))
+        .map(|a| {
+            card(
+                a,
+                a.current_version_id.and_then(|v| extras.get(&v)),
+                &posters,
+            )
+        })
         .collect();
     let summary = match listed.total {
         0 => String::new(),

@@ -10,8 +10,8 @@ pub mod format;
 pub mod layout;
 mod library;
 pub mod library_query;
-mod posters;
 pub(crate) mod login;
+mod posters;
 mod technical;
 mod upload;
 

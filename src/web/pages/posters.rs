@@ -33,7 +33,10 @@ impl<'a> Posters<'a> {
         let prefix = format!("previews/{asset}/{version}/");
         // The token grants the whole directory; the URL names its playlist, so the poster
         // takes the playlist's place.
-        let signed = self.signer.playback_url(self.base, &prefix, None, self.exp).ok()?;
+        let signed = self
+            .signer
+            .playback_url(self.base, &prefix, None, self.exp)
+            .ok()?;
         let dir = signed.url.strip_suffix(signing::DEFAULT_PLAYLIST)?;
         Some(format!("{dir}{POSTER}"))
     }

@@ -107,6 +107,62 @@ async fn a_ready_asset_shows_player_details_versions_and_metadata() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn posters_are_signed_for_their_preview_directory_and_the_edge_serves_them() {
+    use futures_util::StreamExt;
+    let app = TestApp::spawn(Role::All).await;
+    seed_user(&app, "vic@mm.test", UserRole::Viewer);
+    seed_library(&app, 2);
+    let id = id_of(&app, "Clip 001");
+    let vic = login(&app, "vic@mm.test").await;
+    let html = vic
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let card = &html[html.find(&format!(r#"data-asset-id="{id}""#)).unwrap()..];
+    let src = &card[card.find(r#"<img src=""#).unwrap() + 10..];
+    let src = src[..src.find('"').unwrap()].to_string();
+    assert!(src.starts_with(&app.url("/s/")), "{src}");
+    assert!(src.ends_with("/poster.jpg"), "{src}");
+    let version = src.split('/').rev().nth(1).unwrap().to_string();
+    assert!(src.contains(&format!("/previews/{id}/{version}/")));
+
+    // The edge honours it once the file exists; the same token opens nothing outside.
+    let jpeg = bytes::Bytes::from_static(b"\xff\xd8\xff poster");
+    let storage = mm::storage::open(&app.config()).await.unwrap();
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(jpeg) }).boxed();
+    storage
+        .put(
+            mm::storage::Bucket::Previews,
+            &format!("previews/{id}/{version}/poster.jpg"),
+            body,
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    let got = reqwest::get(&src).await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "image/jpeg");
+    let other = src.replace(&format!("previews/{id}/"), "previews/someone-else/");
+    assert_eq!(reqwest::get(&other).await.unwrap().status(), 403);
+    // The same URL on the asset page, so the browser reuses its cached copy.
+    let page = vic
+        .client
+        .get(app.url(&format!("/assets/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!(r#"poster="{}""#, src.replace('&', "&#38;"))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_failed_asset_says_why_and_offers_retry_a_processing_one_its_percent() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
