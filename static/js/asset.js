@@ -91,9 +91,30 @@
       if (!window.mmPlayer) return;
       var t = window.mmPlayer.currentTime();
       posterBtn.disabled = true;
+      var at = window.mmPlayer.timecode();
       try {
-        await api('POST', path + '/poster', { time: Math.round(t * 1000) / 1000 });
-        message(actionMsg, 'The poster is being made from ' + window.mmPlayer.timecode() + '.');
+        var res = await api('POST', path + '/poster', { time: Math.round(t * 1000) / 1000 });
+        message(actionMsg, 'The poster is being made from ' + at + '…');
+        var job = res && res.job_id;
+        for (var i = 0; job && i < 120; i++) {
+          await new Promise(function (r) { setTimeout(r, 1000); });
+          var j = await api('GET', '/api/jobs/' + encodeURIComponent(job));
+          if (j.state === 'ready') {
+            // Same file name, new bytes: a new query makes the browser fetch it.
+            var video = window.mmPlayer.video;
+            if (video.poster) {
+              var u = new URL(video.poster);
+              u.searchParams.set('r', job.replace(/-/g, '').slice(0, 12));
+              video.poster = u.href;
+            }
+            message(actionMsg, 'The poster is now the frame at ' + at + '.');
+            break;
+          }
+          if (j.state === 'failed' || j.state === 'cancelled') {
+            message(actionMsg, 'The poster could not be made: ' + (j.error || j.state) + '.', true);
+            break;
+          }
+        }
       } catch (e) {
         message(actionMsg, e.message, true);
       } finally {

@@ -19,6 +19,8 @@ pub struct CardExtra {
     /// The latest preview job of the current version: its state and progress (0-100).
     pub job_state: Option<String>,
     pub progress: Option<f32>,
+    /// The latest finished poster re-render, so the poster's URL changes when its image does.
+    pub poster_job: Option<Uuid>,
 }
 
 fn number(raw: Option<String>) -> Option<f64> {
@@ -31,7 +33,7 @@ pub fn for_page(
     conn: &mut PgConnection,
     asset_ids: &[Uuid],
     version_ids: &[Uuid],
-    preview_kind: &str,
+    (preview_kind, poster_kind): (&str, &str),
 ) -> QueryResult<HashMap<Uuid, CardExtra>> {
     let mut out: HashMap<Uuid, CardExtra> = HashMap::new();
     if version_ids.is_empty() {
@@ -63,20 +65,28 @@ pub fn for_page(
         );
     }
     // Newest first, so the first job seen for a version is its latest.
-    let runs: Vec<(Option<Uuid>, String, f32)> = jobs::table
+    let runs: Vec<(Uuid, String, Option<Uuid>, String, f32)> = jobs::table
         .filter(jobs::asset_id.eq_any(asset_ids))
-        .filter(jobs::kind.eq(preview_kind))
+        .filter(jobs::kind.eq_any([preview_kind, poster_kind]))
         .filter(jobs::version_id.eq_any(version_ids))
         .order(jobs::created_at.desc())
-        .select((jobs::version_id, jobs::state, jobs::progress))
+        .select((
+            jobs::id,
+            jobs::kind,
+            jobs::version_id,
+            jobs::state,
+            jobs::progress,
+        ))
         .load(conn)?;
-    for (version, state, progress) in runs {
+    for (id, kind, version, state, progress) in runs {
         let Some(extra) = version.and_then(|v| out.get_mut(&v)) else {
             continue;
         };
-        if extra.job_state.is_none() {
+        if kind == preview_kind && extra.job_state.is_none() {
             extra.job_state = Some(state);
             extra.progress = Some(progress);
+        } else if kind == poster_kind && state == "succeeded" && extra.poster_job.is_none() {
+            extra.poster_job = Some(id);
         }
     }
     Ok(out)

@@ -76,6 +76,7 @@ struct AssetPage {
     technical: Vec<(String, String)>,
     playable: bool,
     poster_url: Option<String>,
+    is_current: bool,
     player_json: String,
     can_write: bool,
     can_delete: bool,
@@ -187,9 +188,17 @@ pub async fn page(
             .collect(),
         technical: technical::rows(shown, &tech),
         playable,
-        poster_url: matches!(shown.status.as_str(), "ready")
-            .then(|| super::posters::Posters::new(&st.config).url(detail.asset.id, shown.id))
+        poster_url: (shown.status == "ready" && shown.media_type != "audio")
+            .then(|| {
+                let rerender = detail.versions[index]
+                    .jobs
+                    .iter()
+                    .find(|j| j.kind == super::library::POSTER_KIND && j.state == "ready")
+                    .map(|j| j.id);
+                super::posters::Posters::new(&st.config).url(detail.asset.id, shown.id, rerender)
+            })
             .flatten(),
+        is_current,
         can_write: caller.can(Permission::AssetsWrite),
         can_delete: caller.can(Permission::AssetsDelete),
         can_download: caller.can(Permission::AssetsDownload) && shown.stored_at.is_some(),

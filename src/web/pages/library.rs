@@ -13,6 +13,9 @@ use crate::auth::{PageAuth, Permission, perm};
 use crate::db::models::asset::Asset;
 use crate::db::models::library::{self, CardExtra};
 use crate::queue::jobs::promote::PREVIEW_KIND;
+
+/// The kind of the poster re-render job (`POST /api/assets/{id}/poster`).
+pub const POSTER_KIND: &str = "poster";
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
@@ -85,7 +88,9 @@ fn card_status(asset: &Asset, extra: Option<&CardExtra>) -> (&'static str, Optio
 fn card(asset: &Asset, extra: Option<&CardExtra>, posters: &Posters) -> Card {
     let (status, percent) = card_status(asset, extra);
     let poster = match (status, asset.current_version_id) {
-        ("ready", Some(v)) if asset.media_type != "audio" => posters.url(asset.id, v),
+        ("ready", Some(v)) if asset.media_type != "audio" => {
+            posters.url(asset.id, v, extra.and_then(|e| e.poster_job))
+        }
         _ => None,
     };
     Card {
@@ -153,7 +158,7 @@ pub async fn page(
         .collect();
     let extras = st
         .db
-        .run(move |c| library::for_page(c, &asset_ids, &version_ids, PREVIEW_KIND))
+        .run(move |c| library::for_page(c, &asset_ids, &version_ids, (PREVIEW_KIND, POSTER_KIND)))
         .await?;
     let db_done = started.elapsed();
     let posters = Posters::new(&st.config);

@@ -28,8 +28,9 @@ impl<'a> Posters<'a> {
     }
 
     /// The signed URL of a version's poster; None when no key can sign (never for a valid
-    /// configuration: the api role requires one).
-    pub fn url(&self, asset: Uuid, version: Uuid) -> Option<String> {
+    /// configuration: the api role requires one). `rerender`, the last poster job, goes in the
+    /// query (which the edge ignores) so a new poster is not hidden by the cached old one.
+    pub fn url(&self, asset: Uuid, version: Uuid, rerender: Option<Uuid>) -> Option<String> {
         let prefix = format!("previews/{asset}/{version}/");
         // The token grants the whole directory; the URL names its playlist, so the poster
         // takes the playlist's place.
@@ -38,6 +39,9 @@ impl<'a> Posters<'a> {
             .playback_url(self.base, &prefix, None, self.exp)
             .ok()?;
         let dir = signed.url.strip_suffix(signing::DEFAULT_PLAYLIST)?;
-        Some(format!("{dir}{POSTER}"))
+        Some(match rerender {
+            Some(job) => format!("{dir}{POSTER}?r={}", &job.simple().to_string()[..12]),
+            None => format!("{dir}{POSTER}"),
+        })
     }
 }

@@ -160,6 +160,28 @@ async fn posters_are_signed_for_their_preview_directory_and_the_edge_serves_them
         .await
         .unwrap();
     assert!(page.contains(&format!(r#"poster="{}""#, src.replace('&', "&#38;"))));
+
+    // A re-rendered poster gets a new URL, so no browser keeps showing the old one.
+    crate::accounts::exec(
+        &app,
+        &format!(
+            "INSERT INTO jobs (id, kind, payload, state, progress, asset_id, version_id)
+             VALUES ('0123456789ab4def8123456789abcdef', 'poster', '{{}}', 'succeeded', 100,
+                     '{id}', '{version}')"
+        ),
+    );
+    let html = vic
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let fresh = format!("{}?r=0123456789ab", src);
+    assert!(html.contains(&format!(r#"<img src="{fresh}""#)), "{html}");
+    assert_eq!(reqwest::get(&fresh).await.unwrap().status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
