@@ -7,6 +7,7 @@ mod ingest;
 mod jobs;
 mod preview;
 mod storage;
+mod web;
 
 pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
 pub use edge::{EdgeConfig, SIGN_DEFAULT_SECS};
@@ -15,6 +16,7 @@ pub use ingest::{IngestConfig, MIN_PART_SIZE};
 pub use jobs::JobsConfig;
 pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
+pub use web::{VENDOR_FILES, WebConfig};
 
 use secrecy::{SecretBox, SecretString};
 use std::net::IpAddr;
@@ -115,6 +117,7 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// `MM_STATIC_DIR`, default `./static` (or the source tree's when absent): page assets.
     pub static_dir: std::path::PathBuf,
+    pub web: WebConfig,
     /// `MM_WORKER_HEALTH_PORT`, default 8081: the worker's `/health` and `/metrics` port.
     pub worker_health_port: u16,
     /// `MM_WORKER_CONCURRENCY`, default 1: jobs run at once per worker process.
@@ -228,6 +231,11 @@ impl Config {
         let auth = AuthConfig::from_env(env, &public_url, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
+        let static_dir: std::path::PathBuf = env
+            .var(&["MM_STATIC_DIR"])
+            .map(Into::into)
+            .unwrap_or_else(default_static_dir);
+        let web = WebConfig::from_env(env, &static_dir, &mut p);
         Config {
             port,
             bind,
@@ -248,10 +256,8 @@ impl Config {
             edge_keys,
             edge_public_base,
             allowed_origins,
-            static_dir: env
-                .var(&["MM_STATIC_DIR"])
-                .map(Into::into)
-                .unwrap_or_else(default_static_dir),
+            static_dir,
+            web,
             worker_health_port: env.parsed(&["MM_WORKER_HEALTH_PORT"], 8081, &mut p),
             worker_concurrency: env.parsed(&["MM_WORKER_CONCURRENCY"], 1, &mut p),
             shutdown_timeout_secs: shutdown.0,

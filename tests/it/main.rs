@@ -14,6 +14,7 @@ mod foundation;
 mod ingest;
 mod jobs;
 mod lifecycle;
+mod pages;
 mod preview;
 mod storage_contract;
 mod storage_local;
