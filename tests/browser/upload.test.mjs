@@ -129,6 +129,15 @@ test('a clip uploaded through the page reaches 100 % and becomes an asset', asyn
   assert.match(await scrub.evaluate((el) => el.style.backgroundImage), /sprite\.jpg/);
   assert.match(await scrub.textContent(), /^00:00:0[23]:\d\d$/);
   await screenshot(page, 'asset');
+
+  // Editors change the details in place (PATCH with the session's CSRF header).
+  await page.fill('#f-title', 'Test clip, graded');
+  await page.fill('#f-tags', 'bench, test');
+  await page.click('[data-edit] button[type=submit]');
+  await until('the save', async () => (await page.textContent('[data-edit-message]')) === 'Saved.');
+  assert.equal(await page.textContent('[data-asset-title]'), 'Test clip, graded');
+  assert.equal(mm.sql(`select title || '|' || array_to_string(tags, ',') from assets where id = '${assetId}'`),
+    'Test clip, graded|bench,test');
   assert.deepEqual(b.errors, []);
 });
 
@@ -182,5 +191,22 @@ test('an upload interrupted by a reload resumes without sending its parts again'
   await until('promotion to verify the master', async () =>
     mm.sql(`select coalesce(sha256, '') from asset_versions where asset_id = '${assetId}'`) === sha, 60_000);
   assert.equal(mm.sql(`select size_bytes from assets where id = '${assetId}'`), String(40 * MiB));
+
+  // Random bytes named .mov are kept safe but cannot be previewed: the asset page says why
+  // and offers Retry, which queues the preview again and follows it live.
+  await until('processing to fail', async () => (await row.getAttribute('data-state')) === 'failed', 120_000, 500);
+  await page.goto(`${mm.url}/assets/${assetId}`);
+  const error = page.locator('[data-error]');
+  await error.waitFor({ state: 'visible' });
+  const reason = (await error.textContent()).trim();
+  assert.ok(reason.length > 10, `a reason in words: ${reason}`);
+  await screenshot(page, 'asset-failed');
+  const jobsBefore = Number(mm.sql(`select count(*) from jobs where asset_id = '${assetId}' and kind = 'preview'`));
+  await page.click('[data-retry]');
+  await until('the retry to be queued', async () =>
+    Number(mm.sql(`select count(*) from jobs where asset_id = '${assetId}' and kind = 'preview'`)) > jobsBefore);
+  await until('the retried job to fail again, live', async () =>
+    (await page.locator('span[data-status]').getAttribute('data-state')) === 'failed'
+    && (await error.isVisible()), 120_000, 500);
   assert.deepEqual(b.errors, []);
 });
