@@ -81,7 +81,7 @@
     return cues.length ? cues[Math.max(0, Math.min(cues.length - 1, lo))] : null;
   }
 
-  // Peaks from the waveform JSON, as numbers in 0..1. Accepts `{peaks: [...]}` (0..1 or
+  // Peaks from the waveform JSON, as numbers in 0..1 relative to the loudest. Accepts `{peaks: [...]}` (0..1 or
   // integers with `bits`), audiowaveform's `{data: [min, max, ...], bits}`, or a bare array.
   function peaksOf(json) {
     var arr = Array.isArray(json) ? json : (json && (json.peaks || json.data)) || [];
@@ -96,7 +96,11 @@
       var norm = scale > 1 ? scale : (max > 1 ? max : 1);
       arr.forEach(function (v) { out.push(Math.abs(Number(v) || 0) / norm); });
     }
-    return out.map(function (v) { return Math.max(0, Math.min(1, v)); });
+    out = out.map(function (v) { return Math.max(0, Math.min(1, v)); });
+    // Drawn relative to the loudest moment, so quiet recordings are readable too; near
+    // silence stays flat.
+    var loudest = out.reduce(function (m, v) { return Math.max(m, v); }, 0);
+    return loudest >= 0.02 ? out.map(function (v) { return v / loudest; }) : out;
   }
 
   function drawWaveform(canvas, peaks, fraction) {

@@ -210,3 +210,36 @@ test('an upload interrupted by a reload resumes without sending its parts again'
     && (await error.isVisible()), 120_000, 500);
   assert.deepEqual(b.errors, []);
 });
+
+test('an audio upload plays with its waveform', async () => {
+  const tone = path.join(work, 'tone.m4a');
+  execFileSync('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'sine=frequency=220:duration=4',
+    '-af', 'volume=0.8', '-c:a', 'aac', tone,
+  ]);
+  const page = await b.page();
+  await signIn(page, mm.url, admin, '/upload');
+  await page.setInputFiles('[data-file-input]', tone);
+  const row = page.locator('li.upload-row', { hasText: 'tone.m4a' });
+  await until('the audio to be ready', async () => {
+    const state = await row.getAttribute('data-state');
+    if (state === 'failed' || state === 'error') throw new Error(`audio ${state}: ${await row.locator('.message').textContent()}`);
+    return state === 'ready';
+  }, 180_000, 500);
+  const assetId = await row.getAttribute('data-asset-id');
+  await page.goto(`${mm.url}/assets/${assetId}`);
+  const canvas = page.locator('canvas[data-waveform]');
+  await canvas.waitFor({ state: 'visible' });
+  const drawn = await until('the waveform to be drawn', () => canvas.evaluate((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let painted = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) painted++;
+    return painted > c.width ? painted : 0;
+  }));
+  assert.ok(drawn > 0);
+  await page.click('[data-play]');
+  await until('audio playback to advance', () => page.evaluate(() => document.querySelector('video').currentTime > 0.5), 30_000);
+  await screenshot(page, 'asset-audio');
+  assert.deepEqual(b.errors, []);
+});

@@ -24,6 +24,17 @@ fn rate(fps: f64) -> String {
     format!("{s} fps")
 }
 
+/// ffprobe names demuxer families (`mov,mp4,m4a,3gp,3g2,mj2`); people know the formats.
+fn container(raw: &str) -> String {
+    match raw {
+        "mov,mp4,m4a,3gp,3g2,mj2" => "QuickTime / MP4".into(),
+        "matroska,webm" => "Matroska / WebM".into(),
+        "mxf" => "MXF".into(),
+        "wav" => "WAV".into(),
+        other => other.replace(',', ", "),
+    }
+}
+
 pub fn rows(version: &Version, tech: &Value) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut push = |k: &str, v: Option<String>| {
@@ -33,7 +44,7 @@ pub fn rows(version: &Version, tech: &Value) -> Vec<(String, String)> {
     };
     push("File", Some(version.filename.clone()));
     push("Size", Some(format::size(version.size_bytes)));
-    push("Container", text(tech, "/container"));
+    push("Container", text(tech, "/container").map(|c| container(&c)));
     push(
         "Duration",
         num(tech, "/duration").map(|d| format!("{} ({d:.3} s)", format::duration(Some(d)))),
