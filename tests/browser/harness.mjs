@@ -55,7 +55,13 @@ function key() {
 export class Mm {
   static async start(extraEnv = {}) {
     const mm = new Mm();
-    await mm.#start(extraEnv);
+    try {
+      await mm.#start(extraEnv);
+    } catch (e) {
+      // Whatever was made before the failure (database, process, data dir) goes away.
+      await mm.stop();
+      throw e;
+    }
     return mm;
   }
 
@@ -142,14 +148,16 @@ export class Mm {
       await this.exited;
       clearTimeout(timer);
     }
-    try { psql(`drop database if exists ${this.dbName} with (force)`); } catch { /* best effort */ }
+    if (this.dbName) {
+      try { psql(`drop database if exists ${this.dbName} with (force)`); } catch { /* best effort */ }
+    }
     try {
       const host = new URL(REDIS_URL);
       const args = ['-h', host.hostname, '-p', host.port || '6379'];
       const keys = execFileSync('redis-cli', [...args, '--scan', '--pattern', `${this.prefix}*`]).toString().split('\n').filter(Boolean);
       for (let i = 0; i < keys.length; i += 500) execFileSync('redis-cli', [...args, 'del', ...keys.slice(i, i + 500)]);
     } catch { /* best effort */ }
-    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.dataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 
