@@ -1,6 +1,14 @@
 # syntax=docker/dockerfile:1
 # mm: one image for every role (api, edge, worker; the migrate job). Built from source.
 
+# hls.js from the npm registry, exactly as package-lock.json pins it; never a copy kept in git.
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY package.json package-lock.json ./
+RUN PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --omit=dev --no-audit --no-fund \
+ && mkdir -p vendor \
+ && cp node_modules/hls.js/dist/hls.min.js node_modules/hls.js/dist/hls.worker.js vendor/
+
 FROM rust:1-slim-bookworm AS builder
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq-dev pkg-config \
@@ -21,6 +29,7 @@ RUN apt-get update \
  && chown mm:mm /app/data
 COPY --from=builder /usr/local/bin/mm /usr/local/bin/mm
 COPY static/ /app/static/
+COPY --from=web /web/vendor/ /app/static/vendor/
 WORKDIR /app
 USER mm:mm
 ENV PORT=8080 \

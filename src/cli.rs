@@ -50,6 +50,15 @@ pub enum Command {
         #[arg(long)]
         secret: bool,
     },
+    /// Print a signed edge URL for a preview directory or playlist (MM_EDGE_KEYS,
+    /// MM_EDGE_PUBLIC_BASE).
+    Sign {
+        /// `previews/<asset>/<version>/` (the URL points at its index.m3u8) or a playlist path.
+        prefix: String,
+        /// Lifetime, like 90s, 15m, 1h or 7d; at most MM_SIGN_MAX_SECONDS.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
     /// Operator tool: make the whole preview of one local file into a directory, outside the
     /// queue (MM_PREVIEW_* settings apply), and print a JSON summary.
     #[command(hide = true)]

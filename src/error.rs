@@ -29,6 +29,9 @@ pub enum AppError {
     /// A dependency is down; the client may retry.
     #[error("{0}")]
     Unavailable(String),
+    /// The origin behind the edge (S3) failed (502) or did not answer in time (504).
+    #[error("origin: {detail}")]
+    Origin { timed_out: bool, detail: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -77,6 +80,10 @@ impl AppError {
             AppError::Storage(e) if e.is_unavailable() => "storage-unavailable",
             AppError::Storage(e) if e.is_client_error() => "bad-request",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Origin {
+                timed_out: true, ..
+            } => "origin-timeout",
+            AppError::Origin { .. } => "origin-unavailable",
             _ => "internal",
         }
     }
@@ -91,6 +98,9 @@ impl AppError {
                 AppError::Storage(_) => "Storage is unavailable; try again shortly.".into(),
                 _ => "A service mm depends on is unavailable; try again shortly.".into(),
             },
+            _ if matches!(self, AppError::Origin { .. }) => {
+                "The storage behind the edge did not answer; try again shortly.".into()
+            }
             _ => "Something went wrong on our side; it has been logged.".into(),
         }
     }
@@ -113,6 +123,10 @@ impl ResponseError for AppError {
             AppError::Storage(e) if e.is_not_found() => StatusCode::NOT_FOUND,
             AppError::Storage(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Storage(e) if e.is_client_error() => StatusCode::BAD_REQUEST,
+            AppError::Origin {
+                timed_out: true, ..
+            } => StatusCode::GATEWAY_TIMEOUT,
+            AppError::Origin { .. } => StatusCode::BAD_GATEWAY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

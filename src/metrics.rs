@@ -4,7 +4,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
     TextEncoder,
@@ -99,6 +99,11 @@ impl Metrics {
     }
 }
 
+/// The route label of a request answered by a scope's default service, which has no pattern
+/// for `match_pattern` to find; the handler puts it in the request's extensions.
+#[derive(Clone, Copy, Debug)]
+pub struct RouteLabel(pub &'static str);
+
 /// Middleware: counts and times every request under its route pattern (never the raw path,
 /// which would let clients create unbounded label values).
 pub async fn track(
@@ -110,10 +115,13 @@ pub async fn track(
     let method = req.method().as_str().to_string();
     let res = next.call(req).await?;
     if let Some(m) = metrics {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_string());
+        let route = match res.request().extensions().get::<RouteLabel>() {
+            Some(label) => label.0.to_string(),
+            None => res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_string()),
+        };
         let status = res.status().as_u16().to_string();
         m.http_requests
             .with_label_values(&[&route, &method, &status])

@@ -4,6 +4,7 @@ mod check;
 mod keygen;
 mod migrate;
 mod preview_file;
+mod sign;
 mod storage;
 mod token;
 mod user;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen { kid, secret } => keygen::run(&kid, secret),
         Command::Migrate { revert } => migrate::run(&config, revert),
         Command::Serve { role } => serve(config, role),
+        Command::Sign { prefix, ttl } => sign::run(&config, &prefix, &ttl),
         Command::PreviewFile {
             input,
             out,

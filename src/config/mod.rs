@@ -1,22 +1,28 @@
 //! Configuration: read once from the environment in `main`, validated per role, passed down.
 
 mod auth;
+mod edge;
 mod env;
 mod ingest;
 mod jobs;
+mod keys;
 mod preview;
 mod storage;
+mod web;
 
 pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
+pub use edge::{EdgeConfig, SIGN_DEFAULT_SECS};
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
 pub use ingest::{IngestConfig, MIN_PART_SIZE};
 pub use jobs::JobsConfig;
+pub use keys::{EdgeKey, SecretBytes, decode_key};
+use keys::{parse_edge_keys, secret_bytes};
 pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
+pub use web::{VENDOR_FILES, WebConfig};
 
-use secrecy::{SecretBox, SecretString};
+use secrecy::SecretString;
 use std::net::IpAddr;
-use std::sync::Arc;
 
 /// Which part of mm a process runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, serde::Serialize)]
@@ -59,26 +65,6 @@ pub enum LogFormat {
     Pretty,
 }
 
-/// Secret bytes that never print; cheap to clone.
-pub type SecretBytes = Arc<SecretBox<Vec<u8>>>;
-
-fn secret_bytes(b: Vec<u8>) -> SecretBytes {
-    Arc::new(SecretBox::new(Box::new(b)))
-}
-
-/// One edge signing key: an id carried in tokens and at least 32 secret bytes.
-#[derive(Clone)]
-pub struct EdgeKey {
-    pub kid: String,
-    pub secret: SecretBytes,
-}
-
-impl std::fmt::Debug for EdgeKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "EdgeKey({}, [REDACTED])", self.kid)
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Config {
     /// `PORT`, default 8080: the HTTP port of `api`, `edge` and `all`.
@@ -100,6 +86,7 @@ pub struct Config {
     /// `MM_REDIS_POOL_SIZE`, default 16.
     pub redis_pool_size: usize,
     pub storage: StorageConfig,
+    pub edge: EdgeConfig,
     pub preview: PreviewConfig,
     pub auth: AuthConfig,
     /// `MM_SECRET_KEY` (base64, at least 32 bytes): signs local storage URLs and sessions.
@@ -112,6 +99,7 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// `MM_STATIC_DIR`, default `./static` (or the source tree's when absent): page assets.
     pub static_dir: std::path::PathBuf,
+    pub web: WebConfig,
     /// `MM_WORKER_HEALTH_PORT`, default 8081: the worker's `/health` and `/metrics` port.
     pub worker_health_port: u16,
     /// `MM_WORKER_CONCURRENCY`, default 1: jobs run at once per worker process.
@@ -218,12 +206,18 @@ impl Config {
         };
 
         let storage = StorageConfig::from_env(env, &mut p);
+        let edge = EdgeConfig::from_env(env, &storage.data_dir, &mut p);
         let preview = PreviewConfig::from_env(env, &mut p);
         let jobs = JobsConfig::from_env(env, &mut p);
         let ingest = IngestConfig::from_env(env, &mut p);
         let auth = AuthConfig::from_env(env, &public_url, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
+        let static_dir: std::path::PathBuf = env
+            .var(&["MM_STATIC_DIR"])
+            .map(Into::into)
+            .unwrap_or_else(default_static_dir);
+        let web = WebConfig::from_env(env, &static_dir, &mut p);
         Config {
             port,
             bind,
@@ -237,16 +231,15 @@ impl Config {
                 .unwrap_or_else(|| "mm:".into()),
             redis_pool_size: env.parsed(&["MM_REDIS_POOL_SIZE"], 16, &mut p),
             storage,
+            edge,
             preview,
             auth,
             secret_key,
             edge_keys,
             edge_public_base,
             allowed_origins,
-            static_dir: env
-                .var(&["MM_STATIC_DIR"])
-                .map(Into::into)
-                .unwrap_or_else(default_static_dir),
+            static_dir,
+            web,
             worker_health_port: env.parsed(&["MM_WORKER_HEALTH_PORT"], 8081, &mut p),
             worker_concurrency: env.parsed(&["MM_WORKER_CONCURRENCY"], 1, &mut p),
             shutdown_timeout_secs: shutdown.0,
@@ -327,7 +320,7 @@ fn default_static_dir() -> std::path::PathBuf {
     }
 }
 
-fn problem(key: &str, message: String) -> Problem {
+pub(super) fn problem(key: &str, message: String) -> Problem {
     Problem {
         key: key.to_string(),
         message,
@@ -353,86 +346,6 @@ fn check_url(env: &Env, keys: &[&str], schemes: &[&str], p: &mut Vec<Problem>) {
         // The value may hold a password: name the error, never echo the value.
         Err(e) => p.push(problem(&env.key_used(keys), format!("malformed URL: {e}"))),
     }
-}
-
-/// Decodes a base64 (standard or URL-safe, padded or not) key of at least 32 bytes.
-pub fn decode_key(raw: &str) -> Result<Vec<u8>, String> {
-    use base64::Engine;
-    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-    let raw = raw.trim();
-    let bytes = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
-        .iter()
-        .find_map(|e| e.decode(raw).ok())
-        .ok_or_else(|| "is not valid base64".to_string())?;
-    if bytes.len() < 32 {
-        return Err(format!(
-            "key has {} bytes; at least 32 are needed",
-            bytes.len()
-        ));
-    }
-    Ok(bytes)
-}
-
-fn parse_edge_keys(env: &Env, p: &mut Vec<Problem>) -> Vec<EdgeKey> {
-    let mut keys = Vec::new();
-    if let Some(list) = env.var(&["MM_EDGE_KEYS"]) {
-        for (i, item) in list
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .enumerate()
-        {
-            let Some((kid, b64)) = item.split_once(':') else {
-                p.push(problem(
-                    "MM_EDGE_KEYS",
-                    format!("entry {} is not `kid:base64key`", i + 1),
-                ));
-                continue;
-            };
-            let kid = kid.trim();
-            if kid.is_empty()
-                || kid.len() > 32
-                || !kid
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                p.push(problem(
-                    "MM_EDGE_KEYS",
-                    format!("entry {}: key id must be 1-32 of A-Z a-z 0-9 - _", i + 1),
-                ));
-                continue;
-            }
-            if keys.iter().any(|k: &EdgeKey| k.kid == kid) {
-                p.push(problem(
-                    "MM_EDGE_KEYS",
-                    format!("key id {kid:?} appears twice"),
-                ));
-                continue;
-            }
-            match decode_key(b64) {
-                Ok(secret) => keys.push(EdgeKey {
-                    kid: kid.to_string(),
-                    secret: secret_bytes(secret),
-                }),
-                Err(e) => p.push(problem("MM_EDGE_KEYS", format!("key {kid:?} {e}"))),
-            }
-        }
-    }
-    if let Some(legacy) = env.var(&["EDGE_SIGNING_KEY"]) {
-        // The original deployment used the key's text itself as the HMAC secret.
-        if legacy.len() < 32 {
-            p.push(problem(
-                "EDGE_SIGNING_KEY",
-                format!("has {} bytes; at least 32 are needed", legacy.len()),
-            ));
-        } else {
-            keys.push(EdgeKey {
-                kid: "legacy".into(),
-                secret: secret_bytes(legacy.into_bytes()),
-            });
-        }
-    }
-    keys
 }
 
 #[cfg(test)]

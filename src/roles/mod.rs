@@ -130,7 +130,12 @@ fn http_server(
     JoinHandle<std::io::Result<()>>,
 )> {
     let sentry_on = config.sentry_dsn.is_some();
-    let static_dir = config.static_dir.clone();
+    // Pages get their static manifest and CSP once, shared by every worker thread.
+    let page_assets = match parts.api {
+        Some(_) => Some(aw::Data::new(web::assets::StaticAssets::load(config)?)),
+        None => None,
+    };
+    let page_policy = web::csp::PagePolicy::new(config);
     let server = HttpServer::new(move || {
         let p = parts.clone();
         let mut app = App::new()
@@ -149,16 +154,21 @@ fn http_server(
         if let Some(w) = &p.worker {
             app = app.app_data(aw::Data::from(w.clone()));
         }
+        if let Some(a) = &page_assets {
+            app = app.app_data(a.clone()).app_data(page_policy.clone());
+        }
         let metrics_parts = p.clone();
-        app.wrap(from_fn(web::response_headers))
+        app.wrap(web::pages::error_pages())
+            .wrap(from_fn(web::csp::page_headers))
+            .wrap(from_fn(web::response_headers))
             .wrap(from_fn(metrics::track))
             .wrap(Condition::new(sentry_on, sentry_actix::Sentry::new()))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<web::span::RootSpan>::new())
             .configure(|cfg| {
                 if p.api.is_some() {
                     web::api::configure(cfg);
                     web::pages::configure(cfg);
-                    cfg.service(actix_files::Files::new("/static", &static_dir).use_etag(true));
+                    web::assets::configure(cfg);
                 }
                 if p.edge.is_some() {
                     web::edge::configure(cfg);

@@ -1,8 +1,11 @@
 //! HTTP: the middleware every role shares, and the routes of each role.
 
 pub mod api;
+pub mod assets;
+pub mod csp;
 pub mod edge;
 pub mod pages;
+pub mod span;
 pub mod sse;
 
 use crate::error::{AppError, ErrorBody};
@@ -47,7 +50,7 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
             message: "No such route.",
         });
     }
-    pages::not_found_page()
+    pages::not_found_page(&req)
 }
 
 /// Helper for handlers returning JSON.

@@ -16,7 +16,11 @@ async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
 async fn all_role_serves_pages_health_and_metrics_on_one_port() {
     let app = TestApp::spawn(Role::All).await;
 
-    let home = app.client.get(app.url("/")).send().await.unwrap();
+    // The library asks a visitor to sign in; the first-run page answers on a fresh database.
+    let library = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(library.status(), 303);
+    assert_eq!(library.headers()["location"], "/login?next=%2F");
+    let home = app.client.get(app.url("/setup")).send().await.unwrap();
     assert_eq!(home.status(), 200);
     assert!(
         home.headers()["content-type"]
@@ -124,7 +128,12 @@ async fn each_role_serves_only_its_routes() {
     let api = TestApp::spawn(Role::Api).await;
     assert_eq!(get_json(&api, "/api/health").await.0, 200);
     assert_eq!(
-        api.client.get(api.url("/")).send().await.unwrap().status(),
+        api.client
+            .get(api.url("/setup"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         200
     );
     edge.stop().await;
@@ -141,7 +150,12 @@ async fn no_optional_variable_is_needed_for_a_page() {
         .spawn()
         .await;
     assert_eq!(
-        app.client.get(app.url("/")).send().await.unwrap().status(),
+        app.client
+            .get(app.url("/setup"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         200
     );
 }

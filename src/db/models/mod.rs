@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod asset;
 pub mod audit;
 pub mod job;
+pub mod library;
 pub mod sessions;
 pub mod upload;
 pub mod users;

@@ -9,6 +9,7 @@ mod jobs;
 mod legacy;
 mod poster;
 mod previews;
+mod sign;
 mod storage_local;
 mod tokens;
 mod uploads;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .route("/health", web::get().to(health::health))
             .route("/ready", web::get().to(health::ready))
+            .route("/sign-preview", web::post().to(sign::sign_preview))
             .configure(auth::configure)
             .configure(users::configure)
             .configure(tokens::configure)

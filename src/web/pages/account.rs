@@ -1,13 +1,13 @@
 //! `/account/tokens`: create, list and revoke one's own API tokens.
 
-use super::html;
+use super::{Layout, html};
 use crate::auth::token::{self, TokenView};
 use crate::auth::{Caller, PageAuth, PageForm, perm};
 use crate::db::models::api_tokens;
 use crate::error::AppError;
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -30,9 +30,9 @@ struct Row {
 
 #[derive(Template)]
 #[template(path = "account_tokens.html")]
-struct TokensPage<'a> {
-    user_name: &'a str,
-    csrf_token: &'a str,
+struct TokensPage {
+    layout: Layout,
+    csrf_token: String,
     /// (scope, checked by default)
     scopes: Vec<(&'static str, bool)>,
     tokens: Vec<Row>,
@@ -48,6 +48,7 @@ fn day(t: time::OffsetDateTime) -> String {
 }
 
 async fn render(
+    req: &HttpRequest,
     st: &AppState,
     caller: &Caller,
     status: StatusCode,
@@ -73,8 +74,8 @@ async fn render(
         })
         .collect();
     let page = TokensPage {
-        user_name: &caller.user.display_name,
-        csrf_token: caller.csrf_token().unwrap_or_default(),
+        layout: Layout::new(req, Some(caller)).in_section("admin"),
+        csrf_token: caller.csrf_token().unwrap_or_default().to_string(),
         scopes: caller
             .permissions
             .iter()
@@ -94,14 +95,16 @@ async fn render(
 }
 
 async fn list(
+    req: HttpRequest,
     st: web::Data<AppState>,
     page: PageAuth<perm::TokensManage>,
 ) -> Result<HttpResponse, AppError> {
-    render(&st, &page, StatusCode::OK, None, None).await
+    render(&req, &st, &page, StatusCode::OK, None, None).await
 }
 
 /// The form's fields: `name`, `ttl`, and a checkbox `scope_<scope>` per scope.
 async fn create(
+    req: HttpRequest,
     st: web::Data<AppState>,
     form: PageForm<perm::TokensManage, BTreeMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
@@ -114,9 +117,20 @@ async fn create(
     let name = f.get("name").map_or("", String::as_str);
     let ttl = f.get("ttl").map(String::as_str);
     match token::create(&st, &form.caller, name, Some(&scopes), ttl).await {
-        Ok((_, secret)) => render(&st, &form.caller, StatusCode::CREATED, Some(secret), None).await,
+        Ok((_, secret)) => {
+            render(
+                &req,
+                &st,
+                &form.caller,
+                StatusCode::CREATED,
+                Some(secret),
+                None,
+            )
+            .await
+        }
         Err(e) if e.status_code().is_client_error() => {
             render(
+                &req,
                 &st,
                 &form.caller,
                 e.status_code(),

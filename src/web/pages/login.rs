@@ -1,6 +1,6 @@
 //! The login, logout and first-run setup pages.
 
-use super::html;
+use super::{Layout, html};
 use crate::auth::accounts::{self, Attempt, NewAccount};
 use crate::auth::extract::client_ip;
 use crate::auth::password::Password;
@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage<'a> {
+    layout: Layout,
     csrf_token: &'a str,
     next: &'a str,
     email: &'a str,
@@ -32,6 +33,7 @@ struct LoginPage<'a> {
 #[derive(Template)]
 #[template(path = "setup.html")]
 struct SetupPage<'a> {
+    layout: Layout,
     csrf_token: &'a str,
     email: &'a str,
     display_name: &'a str,
@@ -97,6 +99,7 @@ async fn login_form(
     }
     let (token, cookie) = csrf::pre_session_token(&req, &st.config.auth);
     let page = LoginPage {
+        layout: Layout::new(&req, None),
         csrf_token: &token,
         next: &next,
         email: "",
@@ -130,6 +133,7 @@ async fn login(
     let (token, cookie) = csrf::pre_session_token(&req, &st.config.auth);
     let render = |status: StatusCode, error: String| {
         let page = LoginPage {
+            layout: Layout::new(&req, None),
             csrf_token: &token,
             next: &next,
             email: &f.email,
@@ -188,10 +192,11 @@ async fn logout(
 
 async fn setup_form(req: HttpRequest, st: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     if !accounts::setup_open(&st).await? {
-        return Ok(super::not_found_page());
+        return Ok(super::not_found_page(&req));
     }
     let (token, cookie) = csrf::pre_session_token(&req, &st.config.auth);
     let page = SetupPage {
+        layout: Layout::new(&req, None),
         csrf_token: &token,
         email: "",
         display_name: "",
@@ -222,11 +227,12 @@ async fn setup(
 ) -> Result<HttpResponse, AppError> {
     let f = form.into_inner();
     if !accounts::setup_open(&st).await? {
-        return Ok(super::not_found_page());
+        return Ok(super::not_found_page(&req));
     }
     let (token, cookie) = csrf::pre_session_token(&req, &st.config.auth);
     let render = |status: StatusCode, error: String| {
         let page = SetupPage {
+            layout: Layout::new(&req, None),
             csrf_token: &token,
             email: &f.email,
             display_name: &f.display_name,
@@ -250,7 +256,7 @@ async fn setup(
     let admin = match accounts::setup_first_admin(&st, account, ip.clone()).await {
         Ok(Some(admin)) => admin,
         // Someone else finished setup a moment ago.
-        Ok(None) => return Ok(super::not_found_page()),
+        Ok(None) => return Ok(super::not_found_page(&req)),
         Err(e) if e.status_code().is_client_error() => {
             return Ok(render(e.status_code(), e.public_message()));
         }

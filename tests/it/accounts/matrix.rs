@@ -104,6 +104,12 @@ fn routes() -> Vec<Route> {
         route(Method::GET, "/api/audit", Perm(P::AuditRead), None),
         route(Method::GET, "/api/audit?limit=5", Perm(P::AuditRead), None),
         route(
+            Method::POST,
+            "/api/sign-preview",
+            Perm(P::PreviewsSign),
+            Some(r#"{"preview_prefix": "previews/matrix/v{n}/"}"#),
+        ),
+        route(
             Method::GET,
             "/api/preview/status?prefix=previews/a/b",
             Perm(P::AssetsRead),

@@ -1,0 +1,76 @@
+//! Page settings: where the front-end packages fetched by npm are served from, and the upload
+//! defaults the upload page hands to its script.
+
+use super::{Env, Problem};
+use std::path::{Path, PathBuf};
+
+/// The vendored front-end files mm serves under `/static/vendor/`, each from the npm package
+/// that `npm ci` installs (pinned by package-lock.json), never from a copy kept in git.
+pub const VENDOR_FILES: &[&str] = &["hls.min.js", "hls.worker.js"];
+
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// `MM_VENDOR_DIR`: the directory holding `hls.min.js` and `hls.worker.js`. Default: the
+    /// static dir's `vendor/` when it has them (the container image), else
+    /// `./node_modules/hls.js/dist` (a checkout after `npm ci`), else the source tree's.
+    pub vendor_dir: PathBuf,
+    /// `MM_UPLOAD_PARALLEL_PARTS`, default 4: parts a browser sends at once per file.
+    pub upload_parallel_parts: u32,
+}
+
+impl WebConfig {
+    pub fn from_env(env: &Env, static_dir: &Path, p: &mut Vec<Problem>) -> Self {
+        let vendor_dir = env
+            .var(&["MM_VENDOR_DIR"])
+            .map(PathBuf::from)
+            .unwrap_or_else(|| default_vendor_dir(static_dir));
+        let upload_parallel_parts = env.parsed(&["MM_UPLOAD_PARALLEL_PARTS"], 4u32, p);
+        if !(1..=16).contains(&upload_parallel_parts) {
+            p.push(Problem {
+                key: "MM_UPLOAD_PARALLEL_PARTS".into(),
+                message: format!("{upload_parallel_parts} is not between 1 and 16"),
+            });
+        }
+        WebConfig {
+            vendor_dir,
+            upload_parallel_parts: upload_parallel_parts.clamp(1, 16),
+        }
+    }
+}
+
+fn default_vendor_dir(static_dir: &Path) -> PathBuf {
+    let has_files = |dir: &Path| VENDOR_FILES.iter().all(|f| dir.join(f).is_file());
+    let candidates = [
+        static_dir.join("vendor"),
+        PathBuf::from("node_modules/hls.js/dist"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules/hls.js/dist").into(),
+    ];
+    candidates
+        .iter()
+        .find(|d| has_files(d))
+        .cloned()
+        .unwrap_or_else(|| candidates[1].clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_parts_outside_the_range_is_a_problem() {
+        let mut p = Vec::new();
+        let env = Env::from_pairs([("MM_UPLOAD_PARALLEL_PARTS", "0")]);
+        let web = WebConfig::from_env(&env, Path::new("static"), &mut p);
+        assert_eq!(p[0].key, "MM_UPLOAD_PARALLEL_PARTS");
+        assert_eq!(web.upload_parallel_parts, 1);
+    }
+
+    #[test]
+    fn vendor_dir_is_taken_as_given() {
+        let mut p = Vec::new();
+        let env = Env::from_pairs([("MM_VENDOR_DIR", "/opt/vendor")]);
+        let web = WebConfig::from_env(&env, Path::new("static"), &mut p);
+        assert!(p.is_empty());
+        assert_eq!(web.vendor_dir, PathBuf::from("/opt/vendor"));
+    }
+}

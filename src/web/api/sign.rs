@@ -1,0 +1,129 @@
+//! `POST /api/sign-preview`: a signed, expiring edge URL for a preview, scoped to its directory.
+
+use crate::audit::{self, Entry};
+use crate::auth::{Auth, Permission, perm};
+use crate::config::SIGN_DEFAULT_SECS;
+use crate::db::models::asset;
+use crate::error::AppError;
+use crate::signing::{self, SignError, Signer};
+use crate::state::AppState;
+use crate::web::ApiResult;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Deserialize)]
+pub struct SignBody {
+    /// The asset whose current preview to sign (`assetId` in the old contract).
+    #[serde(default, alias = "assetId")]
+    pub asset_id: Option<String>,
+    /// A directory under `previews/`, or a playlist in one.
+    #[serde(default)]
+    pub preview_prefix: Option<String>,
+    /// The playlist in that directory (old contract); `index.m3u8` by default.
+    #[serde(default)]
+    pub playlist: Option<String>,
+    /// Lifetime in seconds (`expSec` in the old contract); 1 h by default.
+    #[serde(default, alias = "expSec")]
+    pub exp_sec: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Signed {
+    url: String,
+    exp: u64,
+    edge: bool,
+}
+
+/// Any role may play previews (`previews:sign`); signing by asset also needs `assets:read`.
+pub async fn sign_preview(
+    state: web::Data<AppState>,
+    auth: Auth<perm::PreviewsSign>,
+    body: web::Json<SignBody>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let max = state.config.edge.sign_max_secs;
+    let ttl = body.exp_sec.unwrap_or(SIGN_DEFAULT_SECS);
+    if ttl == 0 || ttl > max {
+        return Err(AppError::bad_request(
+            "invalid-expiry",
+            format!("exp_sec must be between 1 and {max} seconds (MM_SIGN_MAX_SECONDS)."),
+        ));
+    }
+    let target = match (&body.asset_id, &body.preview_prefix) {
+        (None, Some(prefix)) => prefix.clone(),
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad_request(
+                "ambiguous-target",
+                "Send asset_id or preview_prefix, not both.",
+            ));
+        }
+        (Some(id), None) => {
+            if !auth.permissions.contains(&Permission::AssetsRead) {
+                return Err(AppError::forbidden(
+                    "Signing an asset's preview needs the assets:read permission.",
+                ));
+            }
+            preview_of_asset(&state, id).await?
+        }
+        (None, None) => {
+            return Err(AppError::bad_request(
+                "missing-target",
+                "Send asset_id or preview_prefix.",
+            ));
+        }
+    };
+    let signer = Signer::new(&state.config.edge_keys);
+    let exp = signing::now() + ttl;
+    let signed = signer
+        .playback_url(
+            &state.config.edge_public_base,
+            &target,
+            body.playlist.as_deref(),
+            exp,
+        )
+        .map_err(|e| match e {
+            SignError::InvalidPrefix(why) => {
+                AppError::bad_request("invalid-prefix", format!("Cannot sign that: {why}."))
+            }
+            SignError::NoKey => AppError::Internal(anyhow::anyhow!(e)),
+        })?;
+    audit::record(
+        &state.db,
+        Entry::by(&auth, "preview.sign")
+            .target("preview", &signed.prefix)
+            .details(serde_json::json!({ "exp": signed.exp })),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(Signed {
+            url: signed.url,
+            exp: signed.exp,
+            edge: true,
+        }))
+}
+
+/// The preview directory of an asset's current version: `previews/<asset>/<version>/`, where
+/// the worker writes it.
+async fn preview_of_asset(state: &AppState, id: &str) -> Result<String, AppError> {
+    let id: Uuid = id.trim().parse().map_err(|_| {
+        AppError::bad_request("invalid-asset-id", "asset_id must be an asset's UUID.")
+    })?;
+    let found = state.db.run(move |c| asset::find_live(c, id)).await?;
+    let asset = found.ok_or_else(|| {
+        AppError::client(
+            StatusCode::NOT_FOUND,
+            "asset-not-found",
+            "No asset with this id.",
+        )
+    })?;
+    let version = asset.current_version_id.ok_or_else(|| {
+        AppError::conflict(
+            "no-version",
+            "This asset has no stored version yet, so no preview to play.",
+        )
+    })?;
+    Ok(format!("previews/{}/{version}/", asset.id))
+}

@@ -1,0 +1,170 @@
+//! The Content-Security-Policy of pages: scripts, styles and everything else from mm itself,
+//! media from the edge, direct uploads to the staging bucket; no inline code of any kind.
+
+use crate::config::{Config, StorageBackend};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use std::sync::Arc;
+
+pub const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
+
+/// The policy header value, built once from the configuration.
+#[derive(Clone, Debug)]
+pub struct PagePolicy(Arc<HeaderValue>);
+
+impl PagePolicy {
+    pub fn new(config: &Config) -> Self {
+        let edge = origin_of(&config.edge_public_base);
+        let mut connect: Vec<String> = Vec::new();
+        connect.extend(edge.clone());
+        connect.extend(upload_origins(config));
+        connect.sort();
+        connect.dedup();
+        let edge = edge.map(|e| format!(" {e}")).unwrap_or_default();
+        let connect = connect.iter().map(|o| format!(" {o}")).collect::<String>();
+        let policy = format!(
+            "default-src 'self'; script-src 'self'; style-src 'self'; \
+             img-src 'self' data: blob:{edge}; media-src 'self' blob:{edge}; \
+             connect-src 'self'{connect}; worker-src 'self'; object-src 'none'; \
+             base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        );
+        // Origins come from validated URLs, so the value is always a legal header.
+        let value = HeaderValue::from_str(&policy)
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+        Self(Arc::new(value))
+    }
+
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+}
+
+/// `scheme://host[:port]` of a URL, or None when it does not parse.
+fn origin_of(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    let origin = url.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// Where the browser PUTs upload bytes: mm itself for local storage, the staging bucket's
+/// endpoint (path-style or virtual-hosted) for S3.
+fn upload_origins(config: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    match config.storage.backend {
+        StorageBackend::Local => out.extend(origin_of(&config.public_url)),
+        StorageBackend::S3 => {
+            let s3 = &config.storage.s3;
+            let bucket = &s3.staging.name;
+            match s3.endpoint.as_deref().and_then(|e| url::Url::parse(e).ok()) {
+                Some(endpoint) => {
+                    out.extend(origin_of(endpoint.as_str()));
+                    if !s3.path_style
+                        && let Some(host) = endpoint.host_str()
+                    {
+                        let port = endpoint.port().map(|p| format!(":{p}")).unwrap_or_default();
+                        out.push(format!("{}://{bucket}.{host}{port}", endpoint.scheme()));
+                    }
+                }
+                None => {
+                    let region = &s3.region;
+                    out.push(format!("https://{bucket}.s3.{region}.amazonaws.com"));
+                    out.push(format!("https://s3.{region}.amazonaws.com"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Adds the policy (and a private cache rule) to every HTML answer, whichever handler made it,
+/// so error pages and other areas' pages are covered too.
+pub async fn page_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let policy = req.app_data::<PagePolicy>().cloned();
+    let started = std::time::Instant::now();
+    let mut res = next.call(req).await?;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html && let Some(policy) = policy {
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            policy.header_value().clone(),
+        );
+        h.insert(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        );
+        if !h.contains_key(header::CACHE_CONTROL) {
+            // Pages show who is signed in and what they may do: never shared caches.
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            );
+        }
+        // The page's whole server time, sign-in check included, after what the handler
+        // reported of its own parts (database, render).
+        let total = format!("total;dur={:.2}", started.elapsed().as_secs_f64() * 1000.0);
+        let timing = match h.get(SERVER_TIMING).and_then(|v| v.to_str().ok()) {
+            Some(parts) => format!("{parts}, {total}"),
+            None => total,
+        };
+        if let Ok(v) = HeaderValue::from_str(&timing) {
+            h.insert(SERVER_TIMING, v);
+        }
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+
+    fn policy(pairs: &[(&str, &str)]) -> String {
+        let config = Config::from_env(&Env::from_pairs(pairs.iter().copied()));
+        PagePolicy::new(&config)
+            .header_value()
+            .to_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn local_storage_allows_the_edge_and_nothing_inline() {
+        let p = policy(&[
+            ("MM_PUBLIC_URL", "https://mm.example.com"),
+            ("MM_EDGE_PUBLIC_BASE", "https://edge.example.com/base"),
+        ]);
+        assert!(p.contains("script-src 'self';"), "{p}");
+        assert!(!p.contains("unsafe-inline"), "{p}");
+        assert!(
+            p.contains("media-src 'self' blob: https://edge.example.com;"),
+            "{p}"
+        );
+        assert!(
+            p.contains("connect-src 'self' https://edge.example.com https://mm.example.com;"),
+            "{p}"
+        );
+        assert!(p.ends_with("frame-ancestors 'none'"), "{p}");
+    }
+
+    #[test]
+    fn s3_virtual_hosted_uploads_name_the_staging_bucket_host() {
+        let p = policy(&[
+            ("MM_STORAGE", "s3"),
+            ("MM_S3_ENDPOINT", "https://s3.wasabisys.com"),
+            ("MM_S3_PATH_STYLE", "false"),
+            ("MM_STAGING_BUCKET", "studio-staging"),
+        ]);
+        assert!(p.contains("https://studio-staging.s3.wasabisys.com"), "{p}");
+        assert!(p.contains("https://s3.wasabisys.com"), "{p}");
+    }
+}

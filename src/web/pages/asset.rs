@@ -1,0 +1,253 @@
+//! `/assets/{id}`: the player, the asset's status, details, versions and technical metadata;
+//! `/assets/{id}/download`: the original master through a short-lived presigned GET.
+
+use super::errors::{PageError, PageResult};
+use super::format;
+use super::layout::Layout;
+use super::technical;
+use crate::assets::{self, AssetDetail};
+use crate::audit::{self, Entry};
+use crate::auth::{PageAuth, Permission, perm};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::storage::Bucket;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How long a download link works: enough to start the transfer, too short to pass around.
+const DOWNLOAD_TTL: Duration = Duration::from_secs(300);
+
+pub struct AssetView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub media: String,
+    /// queued, processing, ready or failed (of the version shown).
+    pub status: &'static str,
+    pub percent: Option<u8>,
+    pub error: Option<String>,
+}
+
+impl AssetView {
+    pub fn status_label(&self) -> String {
+        let label = format::status_label(self.status);
+        match (self.status, self.percent) {
+            ("processing", Some(p)) => format!("{label} {p}%"),
+            _ => label.to_string(),
+        }
+    }
+    pub fn tags_text(&self) -> String {
+        self.tags.join(", ")
+    }
+}
+
+pub struct VersionRow {
+    pub id: String,
+    pub number: i32,
+    pub filename: String,
+    pub created: String,
+    pub status: &'static str,
+    pub current: bool,
+    pub selected: bool,
+}
+
+impl VersionRow {
+    pub fn status_label(&self) -> &'static str {
+        format::status_label(self.status)
+    }
+}
+
+pub struct Shown {
+    pub id: String,
+}
+
+#[derive(Template)]
+#[template(path = "asset.html")]
+struct AssetPage {
+    layout: Layout,
+    asset: AssetView,
+    version: Shown,
+    versions: Vec<VersionRow>,
+    technical: Vec<(String, String)>,
+    playable: bool,
+    poster_url: Option<String>,
+    is_current: bool,
+    player_json: String,
+    can_write: bool,
+    can_delete: bool,
+    can_download: bool,
+    can_upload: bool,
+}
+
+#[derive(Deserialize)]
+pub struct Which {
+    version: Option<String>,
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, PageError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::not_found("No asset with this id.").into())
+}
+
+/// The version asked for (`?version=`), else the current one.
+fn pick_version(detail: &AssetDetail, asked: Option<&str>) -> Result<usize, PageError> {
+    let wanted = match asked.filter(|v| !v.is_empty()) {
+        Some(v) => Some(Uuid::parse_str(v).map_err(|_| AppError::not_found("No such version."))?),
+        None => detail.asset.current_version_id,
+    };
+    let found = match wanted {
+        Some(w) => detail.versions.iter().position(|v| v.version.id == w),
+        None => (!detail.versions.is_empty()).then_some(0),
+    };
+    found.ok_or_else(|| AppError::not_found("No such version of this asset.").into())
+}
+
+pub async fn page(
+    req: HttpRequest,
+    caller: PageAuth<perm::AssetsRead>,
+    st: web::Data<AppState>,
+    id: web::Path<String>,
+    which: web::Query<Which>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let detail = assets::detail(&st, id).await?;
+    let index = pick_version(&detail, which.version.as_deref())?;
+    let shown = &detail.versions[index].version;
+    let is_current = Some(shown.id) == detail.asset.current_version_id;
+    // The preview job of the version shown: the asset's for the current one, else its own.
+    let job = detail.versions[index]
+        .jobs
+        .iter()
+        .find(|j| j.kind == crate::queue::jobs::promote::PREVIEW_KIND);
+    let (job_state, progress, job_error) = match (&detail.preview, job) {
+        (Some(p), _) if is_current => (Some(p.state), Some(p.progress), p.error.clone()),
+        (_, Some(j)) => (Some(j.state), Some(j.progress), j.error.clone()),
+        _ => (None, None, None),
+    };
+    let status = match shown.status.as_str() {
+        "ready" => "ready",
+        "failed" | "checksum_mismatch" => "failed",
+        _ if job_state == Some("running") || shown.status == "processing" => "processing",
+        _ => "queued",
+    };
+    let error = match status {
+        "failed" => shown
+            .error
+            .clone()
+            .or(job_error)
+            .or_else(|| Some("Processing failed; the reason was not recorded.".to_string())),
+        _ => None,
+    };
+    let tech = shown.technical.clone().unwrap_or(serde_json::Value::Null);
+    let playable = status == "ready" && matches!(shown.media_type.as_str(), "video" | "audio");
+    let prefix = format!("previews/{}/{}/", detail.asset.id, shown.id);
+    let player = serde_json::json!({
+        "asset_id": detail.asset.id,
+        "version_id": shown.id,
+        "preview_prefix": prefix,
+        "media": shown.media_type,
+        "duration": tech.get("duration"),
+        "frame_rate": tech.pointer("/video/frame_rate"),
+        "timecode_start": tech.get("timecode"),
+        "hls_worker": layout_asset(&req, "vendor/hls.worker.js"),
+    });
+    let layout = Layout::new(&req, Some(&caller)).in_section("library");
+    let page = AssetPage {
+        player_json: format::script_json(&player),
+        asset: AssetView {
+            id: detail.asset.id.to_string(),
+            title: detail.asset.title.clone(),
+            description: detail.asset.description.clone(),
+            tags: detail.asset.tags.clone(),
+            media: shown.media_type.clone(),
+            status,
+            percent: progress
+                .filter(|_| status == "processing")
+                .map(|p| p.clamp(0.0, 100.0) as u8),
+            error,
+        },
+        version: Shown {
+            id: shown.id.to_string(),
+        },
+        versions: detail
+            .versions
+            .iter()
+            .map(|v| VersionRow {
+                id: v.version.id.to_string(),
+                number: v.version.number,
+                filename: v.version.filename.clone(),
+                created: format::datetime(v.version.created_at),
+                status: format::status(&v.version.status),
+                current: Some(v.version.id) == detail.asset.current_version_id,
+                selected: v.version.id == shown.id,
+            })
+            .collect(),
+        technical: technical::rows(shown, &tech),
+        playable,
+        poster_url: (shown.status == "ready" && shown.media_type != "audio")
+            .then(|| {
+                let rerender = detail.versions[index]
+                    .jobs
+                    .iter()
+                    .find(|j| j.kind == super::library::POSTER_KIND && j.state == "ready")
+                    .map(|j| j.id);
+                super::posters::Posters::new(&st.config).url(detail.asset.id, shown.id, rerender)
+            })
+            .flatten(),
+        is_current,
+        can_write: caller.can(Permission::AssetsWrite),
+        can_delete: caller.can(Permission::AssetsDelete),
+        can_download: caller.can(Permission::AssetsDownload) && shown.stored_at.is_some(),
+        can_upload: caller.can(Permission::UploadsCreate),
+        layout,
+    };
+    Ok(page.layout.respond(&page, StatusCode::OK))
+}
+
+fn layout_asset(req: &HttpRequest, name: &str) -> Option<String> {
+    req.app_data::<web::Data<crate::web::assets::StaticAssets>>()
+        .filter(|a| a.contains(name))
+        .map(|a| a.url(name))
+}
+
+/// `GET /assets/{id}/download?version=`: a 303 to a presigned GET of the master, named after
+/// the uploaded file; recorded in the audit log.
+pub async fn download(
+    caller: PageAuth<perm::AssetsDownload>,
+    st: web::Data<AppState>,
+    id: web::Path<String>,
+    which: web::Query<Which>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let detail = assets::detail(&st, id).await?;
+    let index = pick_version(&detail, which.version.as_deref())?;
+    let v = &detail.versions[index].version;
+    if v.stored_at.is_none() {
+        return Err(AppError::conflict(
+            "not-stored-yet",
+            "This version's master is still being stored; try again in a moment.",
+        )
+        .into());
+    }
+    let url = st
+        .storage
+        .presign_get(
+            Bucket::Masters,
+            &v.master_key,
+            Some(&v.filename),
+            DOWNLOAD_TTL,
+        )
+        .await?;
+    let entry = Entry::by(&caller, "asset.download")
+        .target("asset", id)
+        .details(serde_json::json!({ "version_id": v.id }));
+    audit::record(&st.db, entry).await.map_err(AppError::from)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, url.url))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}

@@ -1,0 +1,47 @@
+//! Poster URLs for pages: each signed for its preview directory on the edge, with an expiry
+//! rounded to the hour so a poster keeps one URL (and stays in the browser's cache) for an hour.
+
+use crate::config::Config;
+use crate::signing::{self, Signer};
+use uuid::Uuid;
+
+/// The poster file the preview pipeline writes in each preview directory.
+pub const POSTER: &str = "poster.jpg";
+
+/// At least this long left on a poster URL when a page is rendered.
+const MIN_LEFT: u64 = 3600;
+
+pub struct Posters<'a> {
+    signer: Signer,
+    base: &'a str,
+    exp: u64,
+}
+
+impl<'a> Posters<'a> {
+    pub fn new(config: &'a Config) -> Self {
+        let hour = signing::now() / 3600 + 1;
+        Posters {
+            signer: Signer::new(&config.edge_keys),
+            base: &config.edge_public_base,
+            exp: hour * 3600 + MIN_LEFT,
+        }
+    }
+
+    /// The signed URL of a version's poster; None when no key can sign (never for a valid
+    /// configuration: the api role requires one). `rerender`, the last poster job, goes in the
+    /// query (which the edge ignores) so a new poster is not hidden by the cached old one.
+    pub fn url(&self, asset: Uuid, version: Uuid, rerender: Option<Uuid>) -> Option<String> {
+        let prefix = format!("previews/{asset}/{version}/");
+        // The token grants the whole directory; the URL names its playlist, so the poster
+        // takes the playlist's place.
+        let signed = self
+            .signer
+            .playback_url(self.base, &prefix, None, self.exp)
+            .ok()?;
+        let dir = signed.url.strip_suffix(signing::DEFAULT_PLAYLIST)?;
+        Some(match rerender {
+            Some(job) => format!("{dir}{POSTER}?r={}", &job.simple().to_string()[..12]),
+            None => format!("{dir}{POSTER}"),
+        })
+    }
+}
