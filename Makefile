@@ -86,7 +86,7 @@ test: deps services
 	  # nextest runs no doctests; run them first so the last summary is nextest's.
 	  if [ -f src/lib.rs ]; then echo "== cargo test --doc"; $(CARGO) test --doc; fi
 	  echo "== cargo nextest run"
-	  $(CARGO) nextest run
+	  $(CARGO) nextest run --no-fail-fast --retries 2
 	else
 	  echo "== cargo test"
 	  $(CARGO) test

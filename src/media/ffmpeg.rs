@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 /// Lines of stderr kept for error messages, and the longest line kept.
 const TAIL_LINES: usize = 24;
-const TAIL_LINE_CHARS: usize = 400;
+const TAIL_LINE_CHARS: usize = 1000;
 /// Longest stdout a capture (ffprobe) may produce.
 const CAPTURE_LIMIT: usize = 32 << 20;
 
@@ -259,7 +259,10 @@ impl Invocation {
     /// progress for the stall time, or when this future is dropped.
     pub async fn run(self, mut on_progress: impl FnMut(Progress)) -> Result<(), FfmpegError> {
         let mut child = self.spawn()?;
-        let stderr = tokio::spawn(read_tail(child.stderr.take().expect("piped")));
+        let stderr = tokio::spawn(read_tail(
+            child.stderr.take().expect("piped"),
+            self.redact.clone(),
+        ));
         let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
         let mut deadline = Instant::now() + self.stall;
         let mut current = Progress::default();
@@ -313,7 +316,10 @@ impl Invocation {
     /// Runs the program and returns its stdout; it has the stall time to finish.
     pub async fn output(self) -> Result<Vec<u8>, FfmpegError> {
         let mut child = self.spawn()?;
-        let stderr = tokio::spawn(read_tail(child.stderr.take().expect("piped")));
+        let stderr = tokio::spawn(read_tail(
+            child.stderr.take().expect("piped"),
+            self.redact.clone(),
+        ));
         let mut stdout = child.stdout.take().expect("piped");
         let work = async {
             let mut out = Vec::new();
@@ -364,16 +370,14 @@ impl Invocation {
         }
     }
 
-    fn clean(&self, mut tail: String) -> String {
-        for s in &self.redact {
-            tail = tail.replace(s.as_str(), "<input>");
-        }
+    fn clean(&self, tail: String) -> String {
         tail.trim().to_string()
     }
 }
 
-/// Reads stderr to its end, keeping the last lines.
-async fn read_tail(stderr: impl AsyncRead + Unpin) -> String {
+/// Reads stderr to its end, keeping the last lines, each with secrets removed before it is
+/// shortened (a cut line would no longer contain the whole secret to find).
+async fn read_tail(stderr: impl AsyncRead + Unpin, redact: Vec<String>) -> String {
     let mut lines = BufReader::new(stderr).lines();
     let mut tail = VecDeque::with_capacity(TAIL_LINES);
     while let Ok(Some(line)) = lines.next_line().await {
@@ -383,9 +387,26 @@ async fn read_tail(stderr: impl AsyncRead + Unpin) -> String {
         if tail.len() == TAIL_LINES {
             tail.pop_front();
         }
+        let line = scrub(&line, &redact);
         tail.push_back(line.chars().take(TAIL_LINE_CHARS).collect::<String>());
     }
     Vec::from(tail).join("\n")
+}
+
+/// Replaces each secret with `<input>`, then drops the query of any URL left (a presigned
+/// URL's signature lives there, whatever form ffmpeg printed it in).
+pub fn scrub(line: &str, redact: &[String]) -> String {
+    let mut out = line.to_string();
+    for s in redact {
+        out = out.replace(s.as_str(), "<input>");
+    }
+    out.split(' ')
+        .map(|word| match (word.contains("://"), word.find('?')) {
+            (true, Some(q)) => format!("{}?<redacted>", &word[..q]),
+            _ => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -410,6 +431,21 @@ mod tests {
             Some(BadInput::NoStreams)
         );
         assert_eq!(c("Conversion failed! out of memory"), None);
+    }
+
+    #[test]
+    fn presigned_urls_never_reach_messages() {
+        let url = "https://s3.example.com/b/k.mov?X-Amz-Signature=abc123&X-Amz-Credential=AK";
+        let line = format!("{url}: Invalid data found when processing input");
+        assert_eq!(
+            scrub(&line, &[url.to_string()]),
+            "<input>: Invalid data found when processing input"
+        );
+        // A form the redaction list does not hold still loses its query.
+        let other = "[https @ 0x1] Opening 'https://s3.example.com/b/k.mov?X-Amz-Signature=abc' for reading";
+        let scrubbed = scrub(other, &[]);
+        assert!(!scrubbed.contains("abc"), "{scrubbed}");
+        assert!(scrubbed.contains("https://s3.example.com/b/k.mov?<redacted>"));
     }
 
     #[test]

@@ -199,10 +199,13 @@ async fn reprocess_queues_previews_again_but_waits_for_promotion() {
         (status, body["code"].as_str()),
         (409, Some("still-promoting"))
     );
-    // Promote with an in-process worker, then ask again.
+    // Promote with an in-process worker that runs promotion only, so the preview job it
+    // queues stays waiting; then ask again.
     let stop = tokio_util::sync::CancellationToken::new();
+    let promote_only =
+        mm::queue::Registry::new([mm::queue::Handler::of::<mm::queue::jobs::promote::Promote>()]);
     let worker = tokio::spawn(
-        mm::queue::consumer::Consumer::new(t.state.clone(), mm::queue::Registry::builtin()).run(
+        mm::queue::consumer::Consumer::new(t.state.clone(), promote_only).run(
             std::sync::Arc::new(mm::queue::WorkerStatus::default()),
             stop.clone(),
         ),

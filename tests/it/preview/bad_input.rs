@@ -161,3 +161,23 @@ async fn the_watchdog_kills_an_encode_that_stops_midway() {
         "it did not finish: {seen:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hardware_encoder_that_fails_its_test_encode_falls_back_to_libx264() {
+    use mm::config::{Env, PreviewConfig, VideoEncoder};
+    use mm::media::encoder::Encoder;
+    let mut p = vec![];
+    // A VA-API device that does not exist: the one-second test encode cannot succeed.
+    let config = PreviewConfig::from_env(
+        &Env::from_pairs([
+            ("MM_VIDEO_ENCODER", "h264_vaapi"),
+            ("MM_VAAPI_DEVICE", "/nonexistent/renderD128"),
+        ]),
+        &mut p,
+    );
+    assert!(p.is_empty(), "{p:?}");
+    assert_eq!(config.video_encoder, VideoEncoder::Vaapi);
+    let chosen = Encoder::select(&tools(), &config).await;
+    assert_eq!(chosen, Encoder::software(&config));
+    assert_eq!(chosen.kind, VideoEncoder::Libx264);
+}
