@@ -62,5 +62,12 @@ test('admin pages: change a role from the people page; read the audit log', asyn
   await screenshot(page, 'admin-audit');
   await page.click('nav.subnav >> text=API tokens');
   await screenshot(page, 'admin-tokens');
+
+  // Signing out says so once, on the login page.
+  await Promise.all([page.waitForNavigation(), page.click('.account button[type=submit]')]);
+  assert.equal(new URL(page.url()).pathname, '/login');
+  assert.match(await page.textContent('.flash'), /You are signed out/);
+  await page.reload();
+  assert.equal(await page.locator('.flash').count(), 0, 'a notice shows once');
   assert.deepEqual(b.errors, []);
 });

@@ -1,6 +1,6 @@
 //! `/account/tokens`: create, list and revoke one's own API tokens.
 
-use super::{Layout, html};
+use super::Layout;
 use crate::auth::token::{self, TokenView};
 use crate::auth::{Caller, PageAuth, PageForm, perm};
 use crate::db::models::api_tokens;
@@ -85,7 +85,7 @@ async fn render(
         created,
         error,
     };
-    let mut resp = html(page.render(), status);
+    let mut resp = page.layout.respond(&page, status);
     // The page may hold a token shown once: never cache it.
     resp.headers_mut().insert(
         header::CACHE_CONTROL,

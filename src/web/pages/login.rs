@@ -1,6 +1,6 @@
 //! The login, logout and first-run setup pages.
 
-use super::{Layout, html};
+use super::Layout;
 use crate::auth::accounts::{self, Attempt, NewAccount};
 use crate::auth::extract::client_ip;
 use crate::auth::password::Password;
@@ -106,7 +106,7 @@ async fn login_form(
         error: None,
     };
     Ok(with_csrf_cookie(
-        html(page.render(), StatusCode::OK),
+        page.layout.respond(&page, StatusCode::OK),
         cookie,
     ))
 }
@@ -139,7 +139,7 @@ async fn login(
             email: &f.email,
             error: Some(error),
         };
-        with_csrf_cookie(html(page.render(), status), cookie.clone())
+        with_csrf_cookie(page.layout.respond(&page, status), cookie.clone())
     };
     if !csrf::pre_session_ok(&req, &f.csrf_token) {
         return render(
@@ -185,7 +185,12 @@ async fn logout(
     form: PageForm<perm::Any, Empty>,
 ) -> Result<HttpResponse, AppError> {
     accounts::logout(&st, &form.caller).await?;
-    let mut resp = see_other("/login");
+    let mut resp =
+        super::flash::redirect("/login", super::flash::Kind::Info, "You are signed out.");
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     let _ = resp.add_cookie(&session::removal_cookie(&st.config.auth));
     Ok(resp)
 }
@@ -203,7 +208,7 @@ async fn setup_form(req: HttpRequest, st: web::Data<AppState>) -> Result<HttpRes
         error: None,
     };
     Ok(with_csrf_cookie(
-        html(page.render(), StatusCode::OK),
+        page.layout.respond(&page, StatusCode::OK),
         cookie,
     ))
 }
@@ -238,7 +243,7 @@ async fn setup(
             display_name: &f.display_name,
             error: Some(error),
         };
-        with_csrf_cookie(html(page.render(), status), cookie.clone())
+        with_csrf_cookie(page.layout.respond(&page, status), cookie.clone())
     };
     if !csrf::pre_session_ok(&req, &f.csrf_token) {
         return Ok(render(
