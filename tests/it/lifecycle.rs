@@ -78,7 +78,13 @@ async fn sigterm_finishes_the_upload_in_flight_then_exits_zero() {
                 .await
         }
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // SIGTERM only once the server is streaming the body to disk: the request is then in flight.
+    let tmp = data.path().join(".tmp");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(&tmp).map_or(true, |d| d.count() == 0) {
+        assert!(Instant::now() < deadline, "the upload never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let pid = child.id().to_string();
     assert!(
         std::process::Command::new("kill")

@@ -401,3 +401,40 @@ async fn interlaced_masters_are_deinterlaced() {
     ]);
     assert_eq!(s["streams"][0]["field_order"], "progressive");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_long_render_keeps_reporting_progress_so_a_short_watchdog_lets_it_live() {
+    // Every output (rungs, sprite tiles, waveform) must let ffmpeg report progress while it
+    // works: one that emits only at the end would stall the reports and get a healthy encode
+    // killed. A slow preset makes this render outlast the 5 s watchdog several times over on
+    // a loaded machine.
+    let mut clip = Clip::video("patience", 640, 360, Audio::Stereo);
+    clip.seconds = 16.0;
+    let dir = tempfile::tempdir().unwrap();
+    let master = clip.make(dir.path());
+    let mut s = settings();
+    s.encoder.x264_preset = "slower".into();
+    let tools = mm::media::Tools {
+        stall: std::time::Duration::from_secs(5),
+        ..tools()
+    };
+    let input = MediaInput::Path(master);
+    let meta = probe::probe(&tools, &input).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    let manifest = pipeline::render(&tools, &s, &meta, &input, out.path(), |p, _| {
+        reports.push(p)
+    })
+    .await
+    .expect("not killed as stalled");
+    verify(
+        &meta,
+        &manifest,
+        out.path(),
+        &Expect {
+            rungs: vec![(640, 360)],
+            audio: true,
+        },
+    );
+    assert!(reports.windows(2).all(|w| w[0] <= w[1]), "{reports:?}");
+}
