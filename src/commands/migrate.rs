@@ -12,9 +12,9 @@ pub fn run(config: &Config, revert: bool) -> anyhow::Result<()> {
         .database_url
         .as_ref()
         .ok_or_else(|| anyhow!("DATABASE_URL is not set (alias POSTGRES_URL)"))?;
-    let mut conn = PgConnection::establish(url.expose_secret())
-        .map_err(|e| anyhow!("DATABASE_URL: cannot reach PostgreSQL: {e}"))?;
     if revert {
+        let mut conn = PgConnection::establish(url.expose_secret())
+            .map_err(|e| anyhow!("DATABASE_URL: cannot reach PostgreSQL: {e}"))?;
         let v = conn
             .revert_last_migration(MIGRATIONS)
             .map_err(|e| anyhow!("{e}"))
@@ -22,10 +22,7 @@ pub fn run(config: &Config, revert: bool) -> anyhow::Result<()> {
         println!("reverted {v}");
         return Ok(());
     }
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow!("{e}"))
-        .context("applying migrations")?;
+    let applied = crate::db::migrate_url(url.expose_secret()).context("DATABASE_URL")?;
     if applied.is_empty() {
         println!("database is up to date");
     }

@@ -123,20 +123,6 @@ impl Db {
         let s = self.pool.status();
         (s.size, s.size.saturating_sub(s.available))
     }
-
-    pub fn max_size(&self) -> usize {
-        self.pool.status().max_size
-    }
-
-    /// Applies every pending migration; returns the versions applied.
-    pub async fn migrate(&self) -> Result<Vec<String>, DbError> {
-        self.run(|c| {
-            c.run_pending_migrations(MIGRATIONS)
-                .map(|v| v.iter().map(|m| m.to_string()).collect())
-                .map_err(DieselError::QueryBuilderError)
-        })
-        .await
-    }
 }
 
 /// Adds libpq's `connect_timeout` so an unreachable host fails fast instead of hanging.
@@ -152,7 +138,7 @@ fn with_connect_timeout(url: &str, timeout: Duration) -> String {
 pub fn migrate_url(url: &str) -> anyhow::Result<Vec<String>> {
     use anyhow::Context;
     use diesel::Connection;
-    let mut c = PgConnection::establish(url).context("connecting to the database")?;
+    let mut c = PgConnection::establish(url).context("cannot reach PostgreSQL")?;
     let applied = c
         .run_pending_migrations(MIGRATIONS)
         .map_err(|e| anyhow::anyhow!("{e}"))
