@@ -31,7 +31,7 @@ impl Metrics {
         let http_requests = IntCounterVec::new(
             Opts::new(
                 "http_requests_total",
-                "HTTP requests by route pattern, method and status",
+                "HTTP requests by route pattern, method and status class",
             ),
             &["route", "method", "status"],
         )
@@ -104,15 +104,44 @@ impl Metrics {
 #[derive(Clone, Copy, Debug)]
 pub struct RouteLabel(pub &'static str);
 
-/// Middleware: counts and times every request under its route pattern (never the raw path,
-/// which would let clients create unbounded label values).
+/// The method label: one of the methods mm or HTTP defines, else `other`. actix accepts any
+/// token as a method, so a label taken as sent would let strangers mint series without end.
+pub fn method_label(m: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method as M;
+    match *m {
+        M::GET => "GET",
+        M::HEAD => "HEAD",
+        M::POST => "POST",
+        M::PUT => "PUT",
+        M::PATCH => "PATCH",
+        M::DELETE => "DELETE",
+        M::OPTIONS => "OPTIONS",
+        M::CONNECT => "CONNECT",
+        M::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
+/// The status label: its class (`2xx` ... `5xx`), a closed set of five.
+pub fn status_label(s: actix_web::http::StatusCode) -> &'static str {
+    match s.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// Middleware: counts and times every request under its route pattern (never the raw path),
+/// method and status class: every label comes from a closed set, whatever clients send.
 pub async fn track(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let start = Instant::now();
-    let method = req.method().as_str().to_string();
+    let method = method_label(req.method());
     let res = next.call(req).await?;
     if let Some(m) = metrics {
         let route = match res.request().extensions().get::<RouteLabel>() {
@@ -122,15 +151,39 @@ pub async fn track(
                 .match_pattern()
                 .unwrap_or_else(|| "unmatched".to_string()),
         };
-        let status = res.status().as_u16().to_string();
+        let status = status_label(res.status());
         m.http_requests
-            .with_label_values(&[&route, &method, &status])
+            .with_label_values(&[route.as_str(), method, status])
             .inc();
         m.http_duration
-            .with_label_values(&[&route, &method])
+            .with_label_values(&[route.as_str(), method])
             .observe(start.elapsed().as_secs_f64());
     }
     Ok(res)
+}
+
+/// Whether `req` may read `/metrics`: always when no token is configured, else only with
+/// `Authorization: Bearer <MM_METRICS_TOKEN>` (compared in constant time).
+pub fn authorized(req: &actix_web::HttpRequest, token: Option<&secrecy::SecretString>) -> bool {
+    let Some(token) = token else { return true };
+    let sent = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let want = secrecy::ExposeSecret::expose_secret(token).as_bytes();
+    crate::auth::ct_eq(sent.as_bytes(), want)
+}
+
+/// The answer to `/metrics` without the right bearer token.
+pub fn unauthorized() -> HttpResponse {
+    HttpResponse::Unauthorized()
+        .insert_header(("www-authenticate", "Bearer realm=\"metrics\""))
+        .json(crate::error::ErrorBody {
+            code: "unauthorized",
+            message: "/metrics needs Authorization: Bearer with MM_METRICS_TOKEN.",
+        })
 }
 
 /// Prometheus text exposition.

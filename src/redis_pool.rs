@@ -62,25 +62,18 @@ impl Redis {
         Ok(self.pool.get().await?)
     }
 
-    /// A stream of the payloads published on `channel` (a full key from `key`), on its own
-    /// connection that closes when the stream is dropped.
-    pub async fn subscribe(
-        &self,
-        channel: &str,
-    ) -> Result<futures_util::stream::BoxStream<'static, String>, RedisError> {
-        use futures_util::StreamExt;
-        let connect = async {
-            let mut pubsub = self.client.get_async_pubsub().await?;
-            pubsub.subscribe(channel).await?;
-            Ok::<_, redis::RedisError>(pubsub)
-        };
-        let pubsub = tokio::time::timeout(self.timeout, connect)
+    /// A dedicated pub/sub connection (a pool cannot lend one), opened within the time
+    /// limit. The process's one event fan-out (`queue::hub`) is its only user.
+    pub async fn pubsub(&self) -> Result<redis::aio::PubSub, RedisError> {
+        tokio::time::timeout(self.timeout, self.client.get_async_pubsub())
             .await
-            .map_err(|_| RedisError::Timeout)??;
-        Ok(pubsub
-            .into_on_message()
-            .filter_map(|m| async move { m.get_payload::<String>().ok() })
-            .boxed())
+            .map_err(|_| RedisError::Timeout)?
+            .map_err(RedisError::from)
+    }
+
+    /// The time limit of every wait on Redis.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The full key for `name` under this instance's prefix.

@@ -20,6 +20,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub queue_metrics: Arc<QueueMetrics>,
     pub upload_metrics: Arc<UploadMetrics>,
+    /// The process's one Redis pub/sub connection, fanned out to every event stream.
+    pub hub: Arc<crate::queue::hub::Hub>,
+    /// Local-storage PUTs in flight per object, part and upload.
+    pub puts: Arc<crate::limits::InFlight>,
     /// The ladder's H.264 encoder, chosen once per process by a test encode (worker start).
     pub preview_encoder: Arc<tokio::sync::OnceCell<crate::media::encoder::Encoder>>,
 }
@@ -52,7 +56,9 @@ impl AppState {
             .ping()
             .await
             .map_err(|e| anyhow!("REDIS_URL: cannot reach Redis: {e}"))?;
+        crate::deployment::claim_prefix(&db, &redis).await?;
         let storage = storage::open(&config).await.context("opening storage")?;
+        let hub_redis = redis.clone();
         Ok(Self {
             config,
             db,
@@ -61,6 +67,8 @@ impl AppState {
             queue_metrics: QueueMetrics::new(&metrics),
             upload_metrics: UploadMetrics::new(&metrics),
             preview_encoder: Default::default(),
+            puts: crate::limits::InFlight::new(),
+            hub: crate::queue::hub::Hub::new(hub_redis),
             metrics,
         })
     }

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod page;
 pub mod password;
 pub mod rate_limit;
+pub mod recheck;
 pub mod session;
 pub mod token;
 

@@ -11,11 +11,12 @@ pub struct AuthConfig {
     pub session_ttl_secs: u64,
     /// Derived from `MM_PUBLIC_URL`: cookies are `Secure` when it is https.
     pub cookie_secure: bool,
-    /// `MM_LOGIN_MAX_PER_ACCOUNT`, default 10: failed logins per account per window.
+    /// `MM_LOGIN_MAX_PER_ACCOUNT`, default 10: failed logins of one account from one client
+    /// address before each further attempt waits (5 s, doubling up to 15 min).
     pub login_max_per_account: u64,
     /// `MM_LOGIN_MAX_PER_IP`, default 30: failed logins per client address per window.
     pub login_max_per_ip: u64,
-    /// `MM_LOGIN_WINDOW`, default 15m: the window both login limits count over.
+    /// `MM_LOGIN_WINDOW`, default 15m: the window the per-address limit counts over.
     pub login_window_secs: u64,
     /// `MM_CLIENT_IP_HEADER`: a header the proxy in front sets to the client's address
     /// (`do-connecting-ip` on App Platform, or `x-forwarded-for`, whose last entry is used).

@@ -6,6 +6,7 @@ mod env;
 mod ingest;
 mod jobs;
 mod keys;
+mod limits;
 mod preview;
 mod storage;
 mod web;
@@ -17,6 +18,7 @@ pub use ingest::{IngestConfig, MIN_PART_SIZE};
 pub use jobs::JobsConfig;
 pub use keys::{EdgeKey, SecretBytes, decode_key};
 use keys::{parse_edge_keys, secret_bytes};
+pub use limits::{LimitsConfig, human_bytes};
 pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
 pub use web::{VENDOR_FILES, WebConfig};
@@ -118,6 +120,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Upload limits and masters retention (config/ingest.rs).
     pub ingest: IngestConfig,
+    /// Bounds on what clients and masters may cost (config/limits.rs).
+    pub limits: LimitsConfig,
     /// Every problem found while reading; `problems_for(role)` adds the role's requirements.
     problems: Vec<Problem>,
 }
@@ -210,6 +214,7 @@ impl Config {
         let preview = PreviewConfig::from_env(env, &mut p);
         let jobs = JobsConfig::from_env(env, &mut p);
         let ingest = IngestConfig::from_env(env, &mut p);
+        let limits = LimitsConfig::from_env(env, &mut p);
         let auth = AuthConfig::from_env(env, &public_url, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
@@ -253,6 +258,7 @@ impl Config {
                 .unwrap_or_else(|| "development".into()),
             jobs,
             ingest,
+            limits,
             problems: p,
         }
     }

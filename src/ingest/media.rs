@@ -159,10 +159,24 @@ pub fn classify(
     {
         return Ok((*media, canonical.to_string()));
     }
+    // SVG is a document that runs script when opened from mm's origin, never an image here,
+    // whatever the file is called.
+    if declared.contains("svg") {
+        return Err((
+            "unsupported-type",
+            format!(
+                "The content type {declared} is not accepted: SVG is a document that can run script, not an image mm previews."
+            ),
+        ));
+    }
     let top = declared.split('/').next().unwrap_or("");
-    let agrees =
-        declared == *canonical || others.contains(&declared.as_str()) || top == media.as_str();
-    if !agrees {
+    let exact = declared == *canonical || others.contains(&declared.as_str());
+    if !exact && top == media.as_str() {
+        // Same kind, another subtype (image/x-foo for a .png): the canonical type is stored,
+        // so what is served later is what the extension says, never what a client chose.
+        return Ok((*media, canonical.to_string()));
+    }
+    if !exact {
         return Err((
             "type-mismatch",
             format!(
@@ -229,5 +243,19 @@ mod tests {
             "unsupported-type"
         );
         assert_eq!(classify("noext", None).unwrap_err().0, "unsupported-type");
+    }
+
+    #[test]
+    fn svg_is_never_an_image() {
+        assert_eq!(classify("a.svg", None).unwrap_err().0, "unsupported-type");
+        assert_eq!(
+            classify("a.png", Some("image/svg+xml")).unwrap_err().0,
+            "unsupported-type"
+        );
+        // Another subtype of the right kind is stored as the extension's own type.
+        assert_eq!(
+            classify("a.png", Some("image/x-anything")).unwrap(),
+            (Image, "image/png".into())
+        );
     }
 }

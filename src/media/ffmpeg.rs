@@ -1,6 +1,8 @@
 //! The one wrapper for ffmpeg and ffprobe processes: killed when dropped, a stall watchdog fed
-//! by `-progress pipe:1`, and the tail of stderr kept (secrets redacted) for error messages.
+//! by `-progress pipe:1`, the bounds of `media::sanity` when the job sets them, and the tail of
+//! stderr kept (secrets redacted) for error messages.
 
+use super::sanity::Bounds;
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -15,6 +17,16 @@ const TAIL_LINES: usize = 24;
 const TAIL_LINE_CHARS: usize = 1000;
 /// Longest stdout a capture (ffprobe) may produce.
 const CAPTURE_LIMIT: usize = 32 << 20;
+/// How often a bounded run's temp dir is measured.
+const DIR_CHECK_EVERY: Duration = Duration::from_secs(2);
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
 
 /// Where ffmpeg and ffprobe are, and how long either may go without progress.
 #[derive(Clone, Debug)]
@@ -68,6 +80,8 @@ impl Tools {
 pub struct Progress {
     /// Media time written so far.
     pub out_time: Duration,
+    /// Video frames written so far.
+    pub frames: u64,
     /// Encoding speed relative to real time, when ffmpeg knows it.
     pub speed: Option<f64>,
     /// `progress=end`: ffmpeg is finishing.
@@ -130,12 +144,22 @@ pub enum FfmpegError {
         program: &'static str,
         message: String,
     },
+    /// The master makes no sense, or a run went past its bounds (`media::sanity`): the
+    /// input is the problem, so retrying cannot help.
+    #[error("{reason}")]
+    Limit {
+        program: &'static str,
+        reason: String,
+    },
 }
 
 impl FfmpegError {
     /// Bad input (not media, truncated, no stream): a fatal job error, never retried.
     pub fn is_client_error(&self) -> bool {
-        matches!(self, FfmpegError::BadInput { .. })
+        matches!(
+            self,
+            FfmpegError::BadInput { .. } | FfmpegError::Limit { .. }
+        )
     }
 
     pub fn bad_input(kind: BadInput, detail: impl Into<String>) -> Self {
@@ -258,6 +282,7 @@ impl Invocation {
     /// Runs ffmpeg, calling `on_progress` on every `-progress` block. Killed when it makes no
     /// progress for the stall time, or when this future is dropped.
     pub async fn run(self, mut on_progress: impl FnMut(Progress)) -> Result<(), FfmpegError> {
+        let bounds = Bounds::current();
         let mut child = self.spawn()?;
         let stderr = tokio::spawn(read_tail(
             child.stderr.take().expect("piped"),
@@ -267,11 +292,23 @@ impl Invocation {
         let mut deadline = Instant::now() + self.stall;
         let mut current = Progress::default();
         let mut best = None::<Duration>;
+        let mut dir_check = tokio::time::interval(DIR_CHECK_EVERY);
         loop {
             let line = tokio::select! {
                 l = lines.next_line() => l.map_err(|source| FfmpegError::Io { program: self.name, source })?,
                 _ = tokio::time::sleep_until(deadline) => {
                     return Err(self.stalled(&mut child, stderr).await);
+                }
+                _ = sleep_until_opt(bounds.as_ref().map(|b| b.deadline)) => {
+                    let why = bounds.as_ref().map(|b| b.over_time()).unwrap_or_default();
+                    return Err(self.limited(&mut child, why).await);
+                }
+                _ = dir_check.tick(), if bounds.as_ref().is_some_and(|b| b.dir.is_some()) => {
+                    let b = bounds.clone().expect("checked");
+                    if let Ok(Some(why)) = tokio::task::spawn_blocking(move || b.over_dir()).await {
+                        return Err(self.limited(&mut child, why).await);
+                    }
+                    continue;
                 }
             };
             let Some(line) = line else { break };
@@ -279,6 +316,7 @@ impl Invocation {
                 continue;
             };
             match key {
+                "frame" => current.frames = value.trim().parse().unwrap_or(current.frames),
                 "out_time_us" => {
                     if let Ok(us) = value.trim().parse::<u64>() {
                         current.out_time = Duration::from_micros(us);
@@ -292,6 +330,12 @@ impl Invocation {
                     if current.done || best.is_none_or(|b| current.out_time > b) {
                         best = Some(current.out_time);
                         deadline = Instant::now() + self.stall;
+                    }
+                    if let Some(why) = bounds
+                        .as_ref()
+                        .and_then(|b| b.over_output(current.frames, current.out_time))
+                    {
+                        return Err(self.limited(&mut child, why).await);
                     }
                     on_progress(current);
                 }
@@ -330,12 +374,19 @@ impl Invocation {
             let status = child.wait().await?;
             Ok::<_, std::io::Error>((out, status))
         };
-        let (out, status) = match tokio::time::timeout(self.stall, work).await {
+        let bounds = Bounds::current();
+        let limit = bounds
+            .as_ref()
+            .map_or(self.stall, |b| self.stall.min(b.deadline - Instant::now()));
+        let (out, status) = match tokio::time::timeout(limit, work).await {
             Ok(r) => r.map_err(|source| FfmpegError::Io {
                 program: self.name,
                 source,
             })?,
-            Err(_) => return Err(self.stalled(&mut child, stderr).await),
+            Err(_) => match bounds.filter(|b| Instant::now() >= b.deadline) {
+                Some(b) => return Err(self.limited(&mut child, b.over_time()).await),
+                None => return Err(self.stalled(&mut child, stderr).await),
+            },
         };
         let tail = self.clean(stderr.await.unwrap_or_default());
         if out.len() > CAPTURE_LIMIT {
@@ -348,6 +399,59 @@ impl Invocation {
             Ok(out)
         } else {
             Err(FfmpegError::classify(self.name, status, tail))
+        }
+    }
+
+    /// Runs the program, handing each line of stdout to `on_line` as it comes (ffprobe's
+    /// packet lists, too long to capture). Every line feeds the stall watchdog; the job's
+    /// wall-clock bound, if any, still applies.
+    pub async fn each_line(self, mut on_line: impl FnMut(&str)) -> Result<(), FfmpegError> {
+        let bounds = Bounds::current();
+        let mut child = self.spawn()?;
+        let stderr = tokio::spawn(read_tail(
+            child.stderr.take().expect("piped"),
+            self.redact.clone(),
+        ));
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let mut deadline = Instant::now() + self.stall;
+        loop {
+            let line = tokio::select! {
+                l = lines.next_line() => l.map_err(|source| FfmpegError::Io { program: self.name, source })?,
+                _ = tokio::time::sleep_until(deadline) => {
+                    return Err(self.stalled(&mut child, stderr).await);
+                }
+                _ = sleep_until_opt(bounds.as_ref().map(|b| b.deadline)) => {
+                    let why = bounds.as_ref().map(|b| b.over_time()).unwrap_or_default();
+                    return Err(self.limited(&mut child, why).await);
+                }
+            };
+            let Some(line) = line else { break };
+            deadline = Instant::now() + self.stall;
+            on_line(&line);
+        }
+        let status = match tokio::time::timeout_at(deadline, child.wait()).await {
+            Ok(s) => s.map_err(|source| FfmpegError::Io {
+                program: self.name,
+                source,
+            })?,
+            Err(_) => return Err(self.stalled(&mut child, stderr).await),
+        };
+        let tail = self.clean(stderr.await.unwrap_or_default());
+        if status.success() {
+            Ok(())
+        } else {
+            Err(FfmpegError::classify(self.name, status, tail))
+        }
+    }
+
+    /// Stops a run that went past its bounds.
+    async fn limited(&self, child: &mut Child, reason: String) -> FfmpegError {
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        tracing::warn!(program = self.name, %reason, "stopped a run past its bounds");
+        FfmpegError::Limit {
+            program: self.name,
+            reason,
         }
     }
 

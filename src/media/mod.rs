@@ -9,6 +9,7 @@ pub mod mp4;
 pub mod pipeline;
 pub mod playlist;
 pub mod probe;
+pub mod sanity;
 pub mod waveform;
 
 pub use ffmpeg::{BadInput, FfmpegError, Progress, Tools};

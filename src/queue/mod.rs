@@ -8,6 +8,7 @@
 pub mod consumer;
 mod context;
 pub mod events;
+pub mod hub;
 pub mod jobs;
 mod metrics;
 pub mod reconciler;

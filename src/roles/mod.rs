@@ -136,7 +136,8 @@ fn http_server(
         None => None,
     };
     let page_policy = web::csp::PagePolicy::new(config);
-    let server = HttpServer::new(move || {
+    let metrics_token = config.limits.metrics_token.clone();
+    let mut server = HttpServer::new(move || {
         let p = parts.clone();
         let mut app = App::new()
             .app_data(crate::error::json_config(64 * 1024))
@@ -158,6 +159,7 @@ fn http_server(
             app = app.app_data(a.clone()).app_data(page_policy.clone());
         }
         let metrics_parts = p.clone();
+        let metrics_token = metrics_token.clone();
         app.wrap(web::pages::error_pages())
             .wrap(from_fn(web::csp::page_headers))
             .wrap(from_fn(web::response_headers))
@@ -178,9 +180,13 @@ fn http_server(
             })
             .route(
                 "/metrics",
-                aw::get().to(move || {
+                aw::get().to(move |req: actix_web::HttpRequest| {
                     let p = metrics_parts.clone();
+                    let token = metrics_token.clone();
                     async move {
+                        if !metrics::authorized(&req, token.as_ref()) {
+                            return metrics::unauthorized();
+                        }
                         if let Some(s) = &p.api {
                             s.refresh_gauges();
                         }
@@ -199,9 +205,11 @@ fn http_server(
         std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .max(2),
-    )
-    .listen(listener)?
-    .run();
+    );
+    if let Some(n) = config.limits.http_blocking_threads {
+        server = server.worker_max_blocking_threads(n);
+    }
+    let server = server.listen(listener)?.run();
     let handle = server.handle();
     Ok((handle, tokio::spawn(server)))
 }

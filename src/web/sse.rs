@@ -5,6 +5,7 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use bytes::Bytes;
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream};
 use serde::Serialize;
 use std::convert::Infallible;
@@ -19,17 +20,35 @@ pub fn event(name: &str, data: &impl Serialize) -> Bytes {
     Bytes::from(format!("event: {name}\ndata: {json}\n\n"))
 }
 
+/// Asked before each heartbeat whether the stream may go on (its caller still signed in).
+pub type Alive = Box<dyn FnMut() -> BoxFuture<'static, bool> + Send>;
+
 /// The response for `events`: `retry: <retry_ms>` first, then the events with heartbeats in
 /// between, until `events` ends (the browser then reconnects after `retry_ms`).
 pub fn response(retry_ms: u32, events: BoxStream<'static, Bytes>) -> HttpResponse {
+    response_while(retry_ms, events, Box::new(|| Box::pin(async { true })))
+}
+
+/// As `response`, and the stream ends at the first heartbeat at which `alive` says no, so
+/// a stream never outlives its session by more than one heartbeat.
+pub fn response_while(
+    retry_ms: u32,
+    events: BoxStream<'static, Bytes>,
+    alive: Alive,
+) -> HttpResponse {
     let first = Bytes::from(format!("retry: {retry_ms}\n\n"));
     let beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let body = stream::once(async move { first }).chain(stream::unfold(
-        (events, beat),
-        |(mut events, mut beat)| async move {
+        (events, beat, alive),
+        |(mut events, mut beat, mut alive)| async move {
             tokio::select! {
-                item = events.next() => item.map(|b| (b, (events, beat))),
-                _ = beat.tick() => Some((Bytes::from_static(b": heartbeat\n\n"), (events, beat))),
+                item = events.next() => item.map(|b| (b, (events, beat, alive))),
+                _ = beat.tick() => {
+                    if !alive().await {
+                        return None;
+                    }
+                    Some((Bytes::from_static(b": heartbeat\n\n"), (events, beat, alive)))
+                }
             }
         },
     ));

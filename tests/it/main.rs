@@ -11,6 +11,7 @@ mod config_cli;
 mod db_pool;
 mod edge;
 mod foundation;
+mod hardening;
 mod ingest;
 mod jobs;
 mod lifecycle;

@@ -3,6 +3,7 @@
 pub mod api_tokens;
 pub mod asset;
 pub mod audit;
+pub mod deployment;
 pub mod job;
 pub mod library;
 pub mod sessions;

@@ -56,7 +56,11 @@ impl Job for Poster {
         let temp = workdir::create(&st.config.preview.work_dir)
             .map_err(|e| JobError::Retry(format!("cannot make a temp dir: {e}")))?;
         let file = temp.path().join(POSTER);
-        pipeline::render_poster(&tools, &settings, &meta, &input, self.time, &file)
+        let fps = meta.video.as_ref().map(|v| v.frame_rate);
+        crate::media::sanity::Bounds::new(meta.duration, fps, &st.config.limits, None)
+            .scope(pipeline::render_poster(
+                &tools, &settings, &meta, &input, self.time, &file,
+            ))
             .await
             .map_err(job_error)?;
         let prefix = previews::prefix(self.asset_id, self.version_id);

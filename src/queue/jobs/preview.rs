@@ -5,7 +5,7 @@
 
 use super::promote::PREVIEW_KIND;
 use crate::db::models::version;
-use crate::media::{FfmpegError, Tools, ladder, pipeline, probe};
+use crate::media::{FfmpegError, Tools, ladder, pipeline, probe, sanity};
 use crate::previews::{self, publish, source, space};
 use crate::queue::events::{self, Event};
 use crate::queue::{Job, JobContext, JobError, Subject};
@@ -91,6 +91,17 @@ impl Preview {
         st.db
             .run(move |c| version::set_technical(c, id, &technical))
             .await?;
+        let limits = &st.config.limits;
+        sanity::check_header(&meta, limits).map_err(job_error)?;
+        let fps = meta.video.as_ref().map(|v| v.frame_rate);
+        // Before planning: what the packets say, under the header's time budget.
+        let span = sanity::Bounds::new(meta.duration, fps, limits, None)
+            .scope(sanity::scan(&tools, &input))
+            .await
+            .map_err(job_error)?;
+        if let Some(span) = &span {
+            sanity::check_span(&meta, span, limits).map_err(job_error)?;
+        }
         ctx.progress(1.0, None).await;
 
         let encoder = source::encoder(st).await.clone();
@@ -103,9 +114,18 @@ impl Preview {
             .map_err(|e| JobError::Retry(format!("cannot make a temp dir: {e}")))?;
 
         let (tx, mut rx) = tokio::sync::watch::channel((0.0_f64, None::<Duration>));
-        let render = pipeline::render(&tools, &settings, &meta, &input, temp.path(), |p, eta| {
-            let _ = tx.send((p, eta));
-        });
+        let dir_max = space::estimate(&plan).saturating_mul(limits.work_dir_factor);
+        let bounds = sanity::Bounds::new(meta.duration, fps, limits, Some((temp.path(), dir_max)));
+        let render = bounds.scope(pipeline::render(
+            &tools,
+            &settings,
+            &meta,
+            &input,
+            temp.path(),
+            |p, eta| {
+                let _ = tx.send((p, eta));
+            },
+        ));
         tokio::pin!(render);
         let manifest = loop {
             tokio::select! {

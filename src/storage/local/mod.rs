@@ -27,6 +27,8 @@ const MULTIPART_DIR: &str = ".multipart";
 
 pub struct LocalStorage {
     root: PathBuf,
+    /// Blocking threads upload bodies may hold at once (`MM_UPLOAD_DISK_WRITERS`).
+    writers: std::sync::Arc<tokio::sync::Semaphore>,
     signer: Option<presign::Signer>,
     public_url: String,
 }
@@ -40,6 +42,9 @@ impl LocalStorage {
         files::sweep_stale_temp(&root.join(TMP_DIR));
         Ok(Self {
             root,
+            writers: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                config.limits.disk_writers.max(1),
+            )),
             signer: presign::Signer::from_config(config),
             public_url: config.public_url.clone(),
         })
@@ -113,7 +118,7 @@ impl Storage for LocalStorage {
         let dest = self.path(bucket, key)?;
         check_header("content type", &opts.content_type)?;
         check_header("cache-control", &opts.cache_control)?;
-        let spooled = write::spool(&self.tmp_dir(), body).await?;
+        let spooled = write::spool(&self.tmp_dir(), body, &self.writers).await?;
         let key = key.to_string();
         blocking(move || {
             check_replaceable(&dest)?;

@@ -121,7 +121,7 @@ impl LocalStorage {
             let (dir, key, id) = (dir.clone(), key.to_string(), id.to_string());
             blocking(move || load(&dir, bucket, &key, &id).map(drop)).await?;
         }
-        let spooled = write::spool(&self.tmp_dir(), body).await?;
+        let spooled = write::spool(&self.tmp_dir(), body, &self.writers).await?;
         let id = id.to_string();
         blocking(move || {
             let meta = Meta {

@@ -1,17 +1,17 @@
 //! Streaming writes of the local backend: a stream goes to a temp file on the same filesystem
-//! through a bounded channel (so memory stays a few chunks whatever the object's size), is
-//! hashed on the way, fsynced once at the end, then renamed into place.
+//! in blocks of 1 MiB (so memory stays a block whatever the object's size), is hashed on the
+//! way, fsynced once at the end, then renamed into place.
 
 use super::meta::{self, Meta};
 use crate::storage::{ByteStream, Result, StorageError};
-use bytes::Bytes;
+use bytes::BytesMut;
 use futures_util::StreamExt;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
-/// Chunks in flight between the network and the disk writer.
-const CHANNEL_CHUNKS: usize = 16;
 /// Writes reach the disk in blocks of this size.
 const WRITE_BUFFER: usize = 1 << 20;
 
@@ -100,65 +100,90 @@ pub(super) struct Spooled {
     pub etag: String,
 }
 
-enum Msg {
-    Data(Bytes),
-    /// The source failed: discard the file.
-    Abort,
-}
-
 /// Writes `body` to a new temp file in `tmp_dir`. Nothing is visible to readers until the
 /// caller persists the result; a failing stream leaves nothing behind.
-pub(super) async fn spool(tmp_dir: &Path, mut body: ByteStream) -> Result<Spooled> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(CHANNEL_CHUNKS);
-    let tmp_dir = tmp_dir.to_path_buf();
-    // Hashing and writing run on a blocking thread, in parallel with receiving the next chunks.
-    let writer = tokio::task::spawn_blocking(move || -> Result<Option<Spooled>> {
-        let temp = TempFile::create(&tmp_dir)?;
-        let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, &temp.file);
-        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-        let mut size = 0u64;
-        while let Some(msg) = rx.blocking_recv() {
-            match msg {
-                Msg::Data(chunk) => {
-                    ctx.update(&chunk);
-                    out.write_all(&chunk)?;
-                    size += chunk.len() as u64;
-                }
-                Msg::Abort => return Ok(None),
-            }
-        }
-        out.flush()?;
-        drop(out);
-        // One fsync, at the end: the data is durable before the rename makes it visible.
-        temp.file.sync_all()?;
-        Ok(Some(Spooled {
+///
+/// Bytes are gathered here, in async code, and only a full block goes to a blocking thread
+/// (at most `writers` at once per process): a slow or idle sender holds no thread while mm
+/// waits for its bytes, so request bodies can never take the threads database work runs on.
+pub(super) async fn spool(
+    tmp_dir: &Path,
+    mut body: ByteStream,
+    writers: &Arc<Semaphore>,
+) -> Result<Spooled> {
+    let dir = tmp_dir.to_path_buf();
+    let mut state = on_writer(writers, move || {
+        let temp = TempFile::create(&dir)?;
+        Ok(Writing {
             temp,
-            size,
-            etag: meta::etag_of(ctx.finish().as_ref()),
-        }))
-    });
-    let mut source_error = None;
+            ctx: ring::digest::Context::new(&ring::digest::SHA256),
+            size: 0,
+        })
+    })
+    .await?;
+    let mut block = BytesMut::new();
     while let Some(item) = body.next().await {
-        match item {
-            Ok(chunk) if chunk.is_empty() => {}
-            Ok(chunk) => {
-                if tx.send(Msg::Data(chunk)).await.is_err() {
-                    break; // the writer failed; its error is reported below
-                }
-            }
-            Err(e) => {
-                let _ = tx.send(Msg::Abort).await;
-                source_error = Some(e);
-                break;
-            }
+        // An error drops `state`, whose temp file is then removed.
+        let chunk = item.map_err(StorageError::Io)?;
+        block.extend_from_slice(&chunk);
+        if block.len() >= WRITE_BUFFER {
+            let data = block.split().freeze();
+            state = on_writer(writers, move || {
+                let mut state = state;
+                state.write(&data)?;
+                Ok(state)
+            })
+            .await?;
         }
     }
-    drop(tx);
-    let written = writer
-        .await
-        .map_err(|e| StorageError::Backend(format!("writer task failed: {e}")))?;
-    if let Some(e) = source_error {
-        return Err(StorageError::Io(e));
+    let data = block.freeze();
+    on_writer(writers, move || {
+        let mut state = state;
+        state.write(&data)?;
+        // One fsync, at the end: the data is durable before the rename makes it visible.
+        state.temp.file.sync_all()?;
+        Ok(Spooled {
+            temp: state.temp,
+            size: state.size,
+            etag: meta::etag_of(state.ctx.finish().as_ref()),
+        })
+    })
+    .await
+}
+
+/// A temp file being filled, with the hash and size of what it holds so far.
+struct Writing {
+    temp: TempFile,
+    ctx: ring::digest::Context,
+    size: u64,
+}
+
+impl Writing {
+    fn write(&mut self, data: &[u8]) -> Result<()> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.ctx.update(data);
+        (&self.temp.file).write_all(data)?;
+        self.size += data.len() as u64;
+        Ok(())
     }
-    written?.ok_or_else(|| StorageError::Backend("write aborted".into()))
+}
+
+/// Runs `f` on a blocking thread once one of the `writers` permits is free.
+async fn on_writer<T: Send + 'static>(
+    writers: &Arc<Semaphore>,
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let permit = writers
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| StorageError::Backend("disk writers closed".into()))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
+    .map_err(|e| StorageError::Backend(format!("writer task failed: {e}")))?
 }

@@ -1,7 +1,9 @@
 //! `GET /api/assets/{id}/events`: Server-Sent Events with the asset's job and version changes
 //! (state, percent, eta, error) for its page. The stream opens with a snapshot from
-//! PostgreSQL, then relays the asset's Redis channel, with `retry:` and a heartbeat.
+//! PostgreSQL, then relays the asset's channel from the process's one fan-out (`queue::hub`),
+//! with `retry:` and a heartbeat; it ends within a heartbeat of its session ending.
 
+use super::stream_guard;
 use crate::auth::{Auth, perm};
 use crate::db::models::{asset, job, version};
 use crate::error::AppError;
@@ -25,14 +27,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn asset_events(
     st: web::Data<AppState>,
-    _auth: Auth<perm::AssetsRead>,
+    auth: Auth<perm::AssetsRead>,
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
+    let slot = stream_guard::slot(&st, &auth)?;
     let found = st.db.run(move |c| asset::find_live(c, id)).await?;
     let a = found.ok_or_else(|| AppError::not_found("No asset with this id."))?;
     // Subscribed before the snapshot is read, so no change falls between the two.
-    let live = st.redis.subscribe(&events::channel(&st.redis, id)).await?;
+    let live = st
+        .hub
+        .subscribe(events::channel(&st.redis, id))
+        .await?
+        .into_stream();
     let current = a.current_version_id;
     let (jobs, v) = st
         .db
@@ -73,5 +80,6 @@ async fn asset_events(
         .chain(relayed)
         .take_until(until)
         .boxed();
-    Ok(sse::response(RETRY_MS, stream))
+    let alive = stream_guard::alive(&st, &auth, slot);
+    Ok(sse::response_while(RETRY_MS, stream, alive))
 }

@@ -11,6 +11,7 @@ mod poster;
 mod previews;
 mod sign;
 mod storage_local;
+mod stream_guard;
 mod tokens;
 mod uploads;
 mod users;

@@ -2,9 +2,11 @@
 //! `GET /api/preview/status?prefix=` and the SSE `GET /api/preview/events?prefix=`. A preview is
 //! ready when its master playlist exists, which publishing writes last.
 
+use super::stream_guard;
 use crate::auth::{Auth, perm};
 use crate::error::AppError;
 use crate::previews;
+use crate::queue;
 use crate::state::AppState;
 use crate::storage::{Bucket, DynStorage, validate_key};
 use crate::web::{ApiResult, sse};
@@ -13,9 +15,8 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// How often the events stream looks again, and how long one stream lasts before the
-/// browser's automatic reconnect (after `retry:`) starts a new one.
-const POLL: Duration = Duration::from_secs(2);
+/// How long one stream lasts before the browser's automatic reconnect (after `retry:`) starts
+/// a new one (which looks at storage again).
 const STREAM_FOR: Duration = Duration::from_secs(60);
 const RETRY_MS: u32 = 2000;
 
@@ -79,35 +80,68 @@ async fn status(
         .json(Status { ready, prefix }))
 }
 
-/// `GET /api/preview/events?prefix=`: `event: status` with `{ready, prefix}` every 2 s until
-/// ready, for up to a minute per connection.
+/// `GET /api/preview/events?prefix=`: `event: status` with `{ready, prefix}` at once and again
+/// whenever the asset's version changes (from the process's one event fan-out, not by polling
+/// storage), until ready, for up to a minute per connection.
 async fn events(
     st: web::Data<AppState>,
-    _auth: Auth<perm::AssetsRead>,
+    auth: Auth<perm::AssetsRead>,
     q: web::Query<PrefixQuery>,
 ) -> ApiResult<HttpResponse> {
     let prefix = clean_prefix(q.prefix.as_deref())?;
+    let slot = stream_guard::slot(&st, &auth)?;
+    // Subscribed before the first look, so a preview finished in between is not missed.
+    let changes = match asset_of(&prefix) {
+        Some(asset) => st
+            .hub
+            .subscribe(queue::events::channel(&st.redis, asset))
+            .await?
+            .into_stream(),
+        None => futures_util::stream::pending().boxed(),
+    };
     // The first answer is checked before the stream starts, so an outage is a 503 here.
     let first = is_ready(&st.storage, &prefix).await?;
+    let first_event = sse::event(
+        "status",
+        &Status {
+            ready: first,
+            prefix: prefix.clone(),
+        },
+    );
     let storage = st.storage.clone();
-    let deadline = tokio::time::Instant::now() + STREAM_FOR;
-    let polls = futures_util::stream::unfold((Some(first), false), move |(known, done)| {
+    let later = futures_util::stream::unfold((changes, first), move |(mut changes, done)| {
         let (storage, prefix) = (storage.clone(), prefix.clone());
         async move {
-            if done || tokio::time::Instant::now() >= deadline {
+            if done {
                 return None;
             }
-            let ready = match known {
-                Some(r) => r,
-                None => {
-                    tokio::time::sleep(POLL).await;
-                    // A storage hiccup mid-stream is "not ready yet", not the end.
-                    is_ready(&storage, &prefix).await.unwrap_or(false)
+            loop {
+                let payload = changes.next().await?;
+                // Only a version's status change can make the preview ready.
+                if !payload.contains("\"type\":\"version\"") {
+                    continue;
                 }
-            };
-            let ev = sse::event("status", &Status { ready, prefix });
-            Some((ev, (None, ready)))
+                // A storage hiccup mid-stream is "not ready yet", not the end.
+                let ready = is_ready(&storage, &prefix).await.unwrap_or(false);
+                let ev = sse::event("status", &Status { ready, prefix });
+                return Some((ev, (changes, ready)));
+            }
         }
     });
-    Ok(sse::response(RETRY_MS, polls.boxed()))
+    let stream = futures_util::stream::once(async move { first_event })
+        .chain(later)
+        .take_until(tokio::time::sleep(STREAM_FOR))
+        .boxed();
+    let alive = stream_guard::alive(&st, &auth, slot);
+    Ok(sse::response_while(RETRY_MS, stream, alive))
+}
+
+/// The asset a preview prefix (`previews/<asset-id>/<version-id>`) belongs to.
+fn asset_of(prefix: &str) -> Option<uuid::Uuid> {
+    prefix
+        .strip_prefix("previews/")?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
 }

@@ -3,7 +3,7 @@
 use crate::audit::{self, Entry};
 use crate::auth::{Auth, Permission, perm};
 use crate::config::SIGN_DEFAULT_SECS;
-use crate::db::models::asset;
+use crate::db::models::{asset, version};
 use crate::error::AppError;
 use crate::signing::{self, SignError, Signer};
 use crate::state::AppState;
@@ -52,7 +52,10 @@ pub async fn sign_preview(
         ));
     }
     let target = match (&body.asset_id, &body.preview_prefix) {
-        (None, Some(prefix)) => prefix.clone(),
+        (None, Some(prefix)) => {
+            check_prefix_asset(&state, prefix).await?;
+            prefix.clone()
+        }
         (Some(_), Some(_)) => {
             return Err(AppError::bad_request(
                 "ambiguous-target",
@@ -103,6 +106,56 @@ pub async fn sign_preview(
             exp: signed.exp,
             edge: true,
         }))
+}
+
+/// A prefix names `previews/<asset-id>/...`; that asset must exist and not be deleted, so a
+/// link can never be signed for a removed asset's leftovers or for the whole bucket.
+async fn check_prefix_asset(state: &AppState, prefix: &str) -> Result<(), AppError> {
+    let invalid = || {
+        AppError::bad_request(
+            "invalid-prefix",
+            "preview_prefix must look like previews/<asset-id>/<version-id>/.",
+        )
+    };
+    let rest = prefix
+        .trim_start_matches('/')
+        .strip_prefix("previews/")
+        .ok_or_else(invalid)?;
+    let mut parts = rest.split('/');
+    let asset_id: Uuid = parts
+        .next()
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(invalid)?;
+    let version_id: Option<Uuid> = match parts.next() {
+        None | Some("") => None,
+        Some(v) => Some(v.parse().map_err(|_| invalid())?),
+    };
+    let found = state
+        .db
+        .run(move |c| {
+            let Some(a) = asset::find_live(c, asset_id)? else {
+                return Ok(None);
+            };
+            let version_ok = match version_id {
+                None => true,
+                Some(v) => version::find(c, v)?.is_some_and(|v| v.asset_id == a.id),
+            };
+            Ok(Some(version_ok))
+        })
+        .await?;
+    match found {
+        None => Err(AppError::client(
+            StatusCode::NOT_FOUND,
+            "asset-not-found",
+            "No asset with this id (it may have been deleted).",
+        )),
+        Some(false) => Err(AppError::client(
+            StatusCode::NOT_FOUND,
+            "version-not-found",
+            "This asset has no version with that id.",
+        )),
+        Some(true) => Ok(()),
+    }
 }
 
 /// The preview directory of an asset's current version: `previews/<asset>/<version>/`, where

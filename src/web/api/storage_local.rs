@@ -3,17 +3,19 @@
 //! The URL's signature is the only credential (that is what a presigned URL is for); with S3
 //! storage these routes do not exist (404).
 
+use crate::db::models::upload;
 use crate::error::{AppError, ErrorBody};
+use crate::limits::Slot;
 use crate::state::AppState;
 use crate::storage::local::presign::{self, Grant, Op, Rejection, Signer};
-use crate::storage::{ByteStream, PutOptions, RangeRequest, StorageError, validate_key};
+use crate::storage::{Bucket, ByteStream, PutOptions, RangeRequest, StorageError, validate_key};
 use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HttpDate};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Chunks buffered between the request body and the disk writer.
 const PIPE_CHUNKS: usize = 8;
@@ -99,9 +101,14 @@ fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
 }
 
 /// PUT: an object (`X-Mm-Op=put`) or a part (`X-Mm-Op=part`), streamed to storage.
+///
+/// Bounded whatever the client declares: at most MM_MAX_UPLOAD_BYTES (or the signed size)
+/// are accepted (413 past it), a body idle for MM_UPLOAD_IDLE_TIMEOUT is dropped (408), and
+/// at most MM_UPLOAD_CONCURRENT_PUTS PUTs run at once per object or part (429). Whatever
+/// ends a PUT early, its temp file is removed.
 async fn put(
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let grant = authorize(&req, &state, &[Op::Put, Op::Part])?;
@@ -115,36 +122,29 @@ async fn put(
             &format!("This URL was signed for Content-Type {signed}."),
         ));
     }
-    if let Some(size) = grant.size {
-        let declared = header_str(&req, header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
-        if declared != Some(size) {
-            return Err(AppError::bad_request(
-                "size-mismatch",
-                format!("This URL accepts a body of exactly {size} bytes, with Content-Length."),
-            ));
-        }
+    let declared = header_str(&req, header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
+    if let Some(size) = grant.size
+        && declared != Some(size)
+    {
+        return Err(AppError::bad_request(
+            "size-mismatch",
+            format!("This URL accepts a body of exactly {size} bytes, with Content-Length."),
+        ));
+    }
+    let max = grant
+        .size
+        .unwrap_or(u64::MAX)
+        .min(state.config.ingest.max_upload_bytes);
+    if declared.is_some_and(|d| d > max) {
+        return Err(too_large(max));
+    }
+    let _slots = take_slots(&state, &grant)?;
+    if grant.op == Op::Put && grant.bucket == Bucket::Staging {
+        refuse_closed_upload(&state, &grant.key).await?;
     }
 
-    // actix's payload is not Send; a bounded channel hands its chunks to the storage writer,
-    // so at most PIPE_CHUNKS chunks are in memory whatever the body's size.
-    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(PIPE_CHUNKS);
-    let body: ByteStream = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    }));
-    let mut broken: Option<String> = None;
-    let pump = async {
-        while let Some(chunk) = payload.next().await {
-            let item = chunk.map_err(|e| {
-                broken = Some(e.to_string());
-                std::io::Error::other(e.to_string())
-            });
-            let failed = item.is_err();
-            if tx.send(item).await.is_err() || failed {
-                break;
-            }
-        }
-        drop(tx);
-    };
+    let idle = state.config.limits.upload_idle_timeout;
+    let (body, pump) = bounded_body(payload, max, idle);
     let storage = state.storage.clone();
     let store = async {
         match grant.op {
@@ -160,7 +160,14 @@ async fn put(
             }
             _ => {
                 let opts = PutOptions {
-                    content_type: grant.content_type.clone().or(sent_type.clone()),
+                    // Only a signed type is kept: a type the sender chose alone (text/html,
+                    // image/svg+xml) would later be served from mm's origin.
+                    content_type: Some(
+                        grant
+                            .content_type
+                            .clone()
+                            .unwrap_or_else(|| "application/octet-stream".into()),
+                    ),
                     ..PutOptions::default()
                 };
                 storage
@@ -170,12 +177,26 @@ async fn put(
             }
         }
     };
-    let ((), stored) = futures_util::future::join(pump, store).await;
-    if let Some(e) = broken {
-        return Err(AppError::bad_request(
-            "incomplete-body",
-            format!("The request body ended early ({e}); nothing was stored."),
-        ));
+    let (ended, stored) = futures_util::future::join(pump, store).await;
+    match ended {
+        BodyEnd::Complete => {}
+        BodyEnd::TooLarge => return Err(too_large(max)),
+        BodyEnd::Idle => {
+            return Err(AppError::client(
+                StatusCode::REQUEST_TIMEOUT,
+                "upload-idle",
+                format!(
+                    "The upload sent nothing for {} s (MM_UPLOAD_IDLE_TIMEOUT) and was dropped; nothing was stored.",
+                    idle.as_secs()
+                ),
+            ));
+        }
+        BodyEnd::Broken(e) => {
+            return Err(AppError::bad_request(
+                "incomplete-body",
+                format!("The request body ended early ({e}); nothing was stored."),
+            ));
+        }
     }
     let etag = stored?;
     Ok(HttpResponse::Ok()
@@ -183,6 +204,117 @@ async fn put(
         .insert_header((header::ACCESS_CONTROL_EXPOSE_HEADERS, "ETag"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())
+}
+
+fn too_large(max: u64) -> AppError {
+    AppError::client(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too-large",
+        format!(
+            "The body is larger than the {max} bytes this upload accepts (MM_MAX_UPLOAD_BYTES or the size declared at start); nothing was stored."
+        ),
+    )
+}
+
+/// Slots for this PUT: one of its object or part, one of its upload's (every part of one
+/// multipart upload together). A leaked URL cannot be replayed by many connections at once.
+fn take_slots(state: &AppState, grant: &Grant) -> Result<Vec<Slot>, AppError> {
+    let per = state.config.limits.concurrent_puts;
+    let object = format!("{}/{}", grant.bucket.as_str(), grant.key);
+    let mut keys = vec![(object.clone(), per)];
+    if let (Some(id), Some(n)) = (&grant.upload_id, grant.part_number) {
+        keys = vec![
+            (format!("{object}#{id}"), per * 16),
+            (format!("{object}#{id}#{n}"), per),
+        ];
+    }
+    let mut slots = Vec::with_capacity(keys.len());
+    for (key, max) in keys {
+        let slot = state.puts.try_take(&key, max).ok_or_else(|| {
+            AppError::TooManyRequests {
+                retry_after: 5,
+                message: format!(
+                    "{max} uploads to this URL are already in progress (MM_UPLOAD_CONCURRENT_PUTS); wait for them to finish."
+                ),
+            }
+        })?;
+        slots.push(slot);
+    }
+    Ok(slots)
+}
+
+/// A single-PUT URL works only while its upload is open: replayed after complete or abort,
+/// it would write an orphan staging object nothing ever removes.
+async fn refuse_closed_upload(state: &AppState, key: &str) -> Result<(), AppError> {
+    let k = key.to_string();
+    let found = state
+        .db
+        .run(move |c| upload::find_by_staging_key(c, &k))
+        .await?;
+    match found {
+        Some(u) if u.state != "uploading" => Err(AppError::conflict(
+            "upload-closed",
+            format!(
+                "This upload is {}; its URL no longer accepts data. Start a new upload.",
+                u.state
+            ),
+        )),
+        Some(u) if u.completing_since.is_some() => Err(AppError::conflict(
+            "upload-closed",
+            "This upload is being completed; its URL no longer accepts data.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// How the request body ended.
+enum BodyEnd {
+    Complete,
+    TooLarge,
+    Idle,
+    Broken(String),
+}
+
+/// The request body as a `ByteStream` for storage, and the pump that feeds it: at most `max`
+/// bytes, each chunk within `idle` of the last. Past either bound the stream ends with an
+/// error, so the storage write fails and removes its temp file.
+fn bounded_body(
+    mut payload: web::Payload,
+    max: u64,
+    idle: Duration,
+) -> (ByteStream, impl std::future::Future<Output = BodyEnd>) {
+    // actix's payload is not Send; a bounded channel hands its chunks to the storage writer,
+    // so at most PIPE_CHUNKS chunks are in memory whatever the body's size.
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(PIPE_CHUNKS);
+    let body: ByteStream = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }));
+    let pump = async move {
+        let mut seen = 0u64;
+        let end = loop {
+            let next = match tokio::time::timeout(idle, payload.next()).await {
+                Err(_) => break BodyEnd::Idle,
+                Ok(None) => break BodyEnd::Complete,
+                Ok(Some(Err(e))) => break BodyEnd::Broken(e.to_string()),
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            seen += next.len() as u64;
+            if seen > max {
+                break BodyEnd::TooLarge;
+            }
+            if tx.send(Ok(next)).await.is_err() {
+                // Storage stopped reading (it failed); its error is the answer.
+                break BodyEnd::Complete;
+            }
+        };
+        if !matches!(end, BodyEnd::Complete) {
+            let _ = tx
+                .send(Err(std::io::Error::other("upload body refused")))
+                .await;
+        }
+        end
+    };
+    (body, pump)
 }
 
 /// GET and HEAD: the object, or one byte range of it.

@@ -107,7 +107,7 @@ fn routes() -> Vec<Route> {
             Method::POST,
             "/api/sign-preview",
             Perm(P::PreviewsSign),
-            Some(r#"{"preview_prefix": "previews/matrix/v{n}/"}"#),
+            Some(r#"{"preview_prefix": "previews/{asset}/{version}/"}"#),
         ),
         route(
             Method::GET,

@@ -82,7 +82,12 @@ async fn ffmpeg_plays_a_signed_master_playlist_through_the_edge() {
     let tree = tempfile::tempdir().unwrap();
     let files = make_hls(tree.path());
     assert!(files.len() >= 6, "{files:?}");
-    let prefix = "previews/asset-p/v1/";
+    // Prefixes are signed for live assets only.
+    let owner = crate::accounts::seed_user(&app, "owner@mm.test", mm::auth::Role::Editor);
+    let seeded: std::collections::HashMap<_, _> = crate::ingest::seed_for_matrix(&app, owner.id)
+        .into_iter()
+        .collect();
+    let prefix = &format!("previews/{}/{}/", seeded["{asset}"], seeded["{version}"]);
     for f in &files {
         let data = std::fs::read(tree.path().join(f)).unwrap();
         put(&storage, &format!("{prefix}{f}"), data).await;

@@ -29,13 +29,19 @@ pub async fn sign_as(app: &TestApp, token: Option<&str>, body: Value) -> (u16, V
 async fn sign_preview_issues_urls_the_edge_plays() {
     let app = TestApp::spawn(Role::All).await;
     let storage = storage_of(&app).await;
-    put(&storage, "previews/a/v1/index.m3u8", "#EXTM3U\n").await;
-    put(&storage, "previews/a/v1/720p/seg_001.m4s", known_bytes(100)).await;
+    // A prefix is signed only for an asset that exists (and its own version).
+    let owner = seed_user(&app, "owner@mm.test", UserRole::Editor);
+    let seeded: std::collections::HashMap<_, _> = crate::ingest::seed_for_matrix(&app, owner.id)
+        .into_iter()
+        .collect();
+    let p = format!("previews/{}/{}", seeded["{asset}"], seeded["{version}"]);
+    put(&storage, &format!("{p}/index.m3u8"), "#EXTM3U\n").await;
+    put(&storage, &format!("{p}/720p/seg_001.m4s"), known_bytes(100)).await;
     let token = viewer_token(&app, &[P::PreviewsSign, P::AssetsRead]);
     let sign = |body: Value| sign_as(&app, Some(&token), body);
 
     // Only signed-in callers allowed to play previews.
-    let target = json!({"preview_prefix": "previews/a/v1"});
+    let target = json!({"preview_prefix": p});
     let (status, body) = sign_as(&app, None, target.clone()).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
     let reader = viewer_token(&app, &[P::AssetsRead]);
@@ -56,7 +62,7 @@ async fn sign_preview_issues_urls_the_edge_plays() {
     );
     let url = body["url"].as_str().unwrap();
     assert!(url.starts_with(&app.url("/s/")), "{url}");
-    assert!(url.ends_with("/previews/a/v1/index.m3u8"), "{url}");
+    assert!(url.ends_with(&format!("/{p}/index.m3u8")), "{url}");
     let r = app.client.get(url).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "#EXTM3U\n");
@@ -71,12 +77,11 @@ async fn sign_preview_issues_urls_the_edge_plays() {
 
     // The old contract's names.
     let (status, body) =
-        sign(json!({"preview_prefix": "previews/a/v1", "playlist": "index.m3u8", "expSec": 120}))
-            .await;
+        sign(json!({"preview_prefix": p, "playlist": "index.m3u8", "expSec": 120})).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["exp"].as_u64().unwrap() <= mm::signing::now() + 120);
     // A playlist path grants its directory.
-    let (status, body) = sign(json!({"preview_prefix": "previews/a/v1/index.m3u8"})).await;
+    let (status, body) = sign(json!({"preview_prefix": format!("{p}/index.m3u8")})).await;
     assert_eq!(status, 200, "{body}");
     let r = app
         .client

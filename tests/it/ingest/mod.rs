@@ -302,7 +302,8 @@ pub fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// Rows the role-by-route matrix needs for one call by `owner`: a stored asset, a job, an
-/// open upload and a completed one (with its staging key), as `{placeholder}` -> value.
+/// open upload and a completed one (with its staging key), the asset's version, as
+/// `{placeholder}` -> value.
 pub fn seed_for_matrix(app: &TestApp, owner: Uuid) -> Vec<(&'static str, String)> {
     use diesel::RunQueryDsl;
     let (a, v, j, u, d) = (
@@ -345,5 +346,6 @@ pub fn seed_for_matrix(app: &TestApp, owner: Uuid) -> Vec<(&'static str, String)
         ("{upload}", u.to_string()),
         ("{done_upload}", d.to_string()),
         ("{done_key}", format!("staging/{d}/m.mov")),
+        ("{version}", v.to_string()),
     ]
 }

@@ -76,7 +76,8 @@ async fn status_answers_ready_once_the_master_playlist_exists() {
 #[tokio::test(flavor = "multi_thread")]
 async fn events_stream_status_until_the_preview_is_ready() {
     let (app, token) = app_and_token().await;
-    let prefix = format!("previews/{}/{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let (asset, version) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let prefix = format!("previews/{asset}/{version}");
     let r = app
         .client
         .get(app.url(&format!("/api/preview/events?prefix={prefix}")))
@@ -100,6 +101,21 @@ async fn events_stream_status_until_the_preview_is_ready() {
         "{text}"
     );
     put_master_playlist(&app, &prefix).await;
+    // The preview job announces the version's new status once the playlist is written.
+    let config = app.config();
+    let redis = mm::redis_pool::Redis::new(
+        config.redis_url.as_ref().unwrap(),
+        &config.redis_prefix,
+        2,
+        std::time::Duration::from_secs(5),
+    )
+    .unwrap();
+    let ready = mm::queue::events::Event::Version {
+        version_id: version,
+        status: "ready".into(),
+        error: None,
+    };
+    mm::queue::events::publish(&redis, asset, &ready).await;
     // Then ready, and the stream ends by itself.
     while let Some(chunk) = body.next().await {
         text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
