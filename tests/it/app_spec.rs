@@ -66,7 +66,7 @@ fn value_for(key: &str, declared: &Option<String>) -> String {
         Some("${APP_URL}") => "https://mm.example.com".into(),
         Some(v) => v.to_string(),
         None if key == "MM_EDGE_KEYS" => format!("k1:{}", new_key()),
-        None if key == "MM_SECRET_KEY" => new_key(),
+        None if key == "MM_SECRET_KEY" || key == "MM_METRICS_TOKEN" => new_key(),
         None if key == "SENTRY_DSN" => "https://public@sentry.example.com/1".into(),
         None => "secret-value".into(),
     }
