@@ -1,6 +1,8 @@
 //! Media processing: ffmpeg/ffprobe processes, probing, the one-pass HLS ladder, the master
 //! playlist, poster and sprite images, the waveform, and the pipeline tying them together.
 
+pub mod audio;
+pub mod color;
 pub mod encoder;
 pub mod ffmpeg;
 pub mod images;

@@ -5,7 +5,7 @@
 
 use super::promote::PREVIEW_KIND;
 use crate::db::models::version;
-use crate::media::{FfmpegError, Tools, ladder, pipeline, probe, sanity};
+use crate::media::{FfmpegError, Tools, pipeline, probe, sanity};
 use crate::previews::{self, publish, source, space};
 use crate::queue::events::{self, Event};
 use crate::queue::{Job, JobContext, JobError, Subject};
@@ -106,7 +106,7 @@ impl Preview {
 
         let encoder = source::encoder(st).await.clone();
         let settings = pipeline::Settings::new(&st.config.preview, encoder);
-        let plan = ladder::plan(&meta, &settings.ladder, settings.segment_seconds);
+        let plan = settings.plan(&meta);
         let work_dir = &st.config.preview.work_dir;
         space::check(work_dir, &plan).map_err(|e| JobError::Retry(format!("{e:#}")))?;
         // Removed when dropped: on success, on failure, and when the job is aborted.

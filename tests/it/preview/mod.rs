@@ -8,6 +8,7 @@ mod events;
 mod job;
 mod killed_worker;
 mod ladder;
+mod masters;
 mod publish;
 mod s3;
 
