@@ -4,6 +4,7 @@
 
 use super::clips::{ffmpeg, ffprobe_json};
 use super::{render, render_with, settings};
+use mm::media::audio::AudioMapping;
 use mm::media::color::Transfer;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -133,4 +134,289 @@ async fn hdr_left_alone_when_tone_mapping_is_off() {
     );
     let media = out.path().join(&manifest.renditions[0].mp4);
     assert!(patch_luma(&media, 80) < 160.0);
+}
+
+/// Tone of track `i` (1-based) of the generated multitrack masters, in Hz.
+fn tone(i: u32) -> f64 {
+    200.0 * i as f64
+}
+
+/// A 64x36 ProRes 422 HQ master with `tracks` mono PCM tracks, track i a sine at `tone(i)`,
+/// and a start timecode.
+fn prores_master(dir: &Path, tracks: u32, timecode: &str) -> PathBuf {
+    let path = dir.join(format!("prores{tracks}.mov"));
+    let mut a: Vec<String> = ["-y", "-f", "lavfi", "-i", "testsrc2=s=64x36:r=25:d=1"]
+        .map(String::from)
+        .to_vec();
+    for i in 1..=tracks {
+        a.extend(["-f".into(), "lavfi".into(), "-i".into()]);
+        a.push(format!(
+            "sine=frequency={}:sample_rate=48000:duration=1",
+            tone(i)
+        ));
+    }
+    a.extend(["-map".into(), "0:v".into()]);
+    for i in 1..=tracks {
+        a.extend(["-map".into(), format!("{i}:a")]);
+    }
+    a.extend(
+        [
+            "-c:v",
+            "prores_ks",
+            "-profile:v",
+            "3",
+            "-pix_fmt",
+            "yuv422p10le",
+            "-c:a",
+            "pcm_s24le",
+            "-timecode",
+            timecode,
+        ]
+        .map(String::from),
+    );
+    a.push(path.to_str().unwrap().into());
+    ffmpeg(&a);
+    path
+}
+
+/// The dominant frequency of the left and right channels of `file`'s audio, from zero
+/// crossings over its middle half second.
+fn channel_tones(file: &Path) -> (f64, f64) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-v", "error", "-i"])
+        .arg(file)
+        .args(["-map", "0:a:0", "-ss", "0.25", "-t", "0.5", "-f", "s16le"])
+        .args(["-c:a", "pcm_s16le", "-ar", "48000", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let samples: Vec<i16> = out
+        .stdout
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    let tone_of = |ch: usize| {
+        let s: Vec<i16> = samples.iter().skip(ch).step_by(2).copied().collect();
+        let crossings = s.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+        crossings as f64 / 2.0 / (s.len() as f64 / 48000.0)
+    };
+    (tone_of(0), tone_of(1))
+}
+
+fn near(hz: f64, want: f64) -> bool {
+    (hz - want).abs() < want * 0.05
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prores_with_eight_mono_tracks_previews_tracks_1_and_2_as_stereo() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = prores_master(dir.path(), 8, "01:00:00:00");
+    let (meta, manifest, out) = render(&master).await;
+    assert_eq!(meta.audio.len(), 8);
+    assert_eq!(meta.timecode.as_deref(), Some("01:00:00:00"));
+    assert!(!meta.timecode_drop_frame);
+    assert_eq!(
+        meta.video.as_ref().unwrap().pix_fmt.as_deref(),
+        Some("yuv422p10le")
+    );
+    assert_eq!(manifest.audio_mapping, Some(AudioMapping::Pair(1, 2)));
+    let media = out.path().join(&manifest.renditions[0].mp4);
+    let (l, r) = channel_tones(&media);
+    assert!(
+        near(l, tone(1)) && near(r, tone(2)),
+        "left {l} Hz, right {r} Hz"
+    );
+    let s = stream(&media, "v:0", "stream=pix_fmt");
+    assert_eq!(s["pix_fmt"], "yuv420p");
+
+    // Another mapping finds the other tracks.
+    let mut settings = settings();
+    settings.audio_mapping = Some(AudioMapping::Pair(5, 3));
+    let (_, manifest, out) = render_with(&master, &settings).await;
+    assert_eq!(manifest.audio_mapping, Some(AudioMapping::Pair(5, 3)));
+    let (l, r) = channel_tones(&out.path().join(&manifest.renditions[0].mp4));
+    assert!(
+        near(l, tone(5)) && near(r, tone(3)),
+        "left {l} Hz, right {r} Hz"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn six_mono_tracks_fold_down_as_5_1_and_drop_frame_timecode_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("six.mov");
+    let mut a: Vec<String> = [
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=64x36:r=30000/1001:d=1",
+    ]
+    .map(String::from)
+    .to_vec();
+    for i in 1..=6 {
+        a.extend(["-f".into(), "lavfi".into(), "-i".into()]);
+        a.push(format!(
+            "sine=frequency={}:sample_rate=48000:duration=1",
+            tone(i)
+        ));
+    }
+    a.extend(["-map".into(), "0:v".into()]);
+    for i in 1..=6 {
+        a.extend(["-map".into(), format!("{i}:a")]);
+    }
+    a.extend(
+        [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "pcm_s16le",
+            "-timecode",
+            "00:59:59;28",
+        ]
+        .map(String::from),
+    );
+    a.push(path.to_str().unwrap().into());
+    ffmpeg(&a);
+    let (meta, manifest, out) = render(&path).await;
+    assert_eq!(meta.timecode.as_deref(), Some("00:59:59;28"));
+    assert!(meta.timecode_drop_frame);
+    assert_eq!(manifest.audio_mapping, Some(AudioMapping::Surround(1)));
+    // Left carries L (track 1), C and Ls; right carries R (track 2), C and Rs: not a copy.
+    let (l, r) = channel_tones(&out.path().join(&manifest.renditions[0].mp4));
+    assert!((l - r).abs() > 20.0, "left {l} Hz, right {r} Hz");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dnxhr_hqx_mxf_with_timecode_becomes_8_bit_420() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dnxhr.mxf");
+    ffmpeg(
+        &[
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=256x144:r=25:d=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000:duration=1",
+            "-c:v",
+            "dnxhd",
+            "-profile:v",
+            "dnxhr_hqx",
+            "-pix_fmt",
+            "yuv422p10le",
+            "-c:a",
+            "pcm_s24le",
+            "-timecode",
+            "10:00:00:00",
+            path.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    let (meta, manifest, out) = render(&path).await;
+    assert_eq!(meta.container, "mxf");
+    assert_eq!(meta.timecode.as_deref(), Some("10:00:00:00"));
+    assert_eq!(meta.video.as_ref().unwrap().bit_depth, Some(10));
+    assert!(manifest.color.as_ref().unwrap().dithered);
+    let s = stream(
+        &out.path().join(&manifest.renditions[0].mp4),
+        "v:0",
+        "stream=pix_fmt,width",
+    );
+    assert_eq!(s["pix_fmt"], "yuv420p");
+    assert_eq!(s["width"], 256);
+    assert_eq!(meta.audio.len(), 1);
+}
+
+/// Distinct luma values along the middle row of the first frame of `file`, and the row.
+fn row_levels(file: &Path, width: u32, height: u32) -> usize {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-v", "error", "-i"])
+        .arg(file)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+        .output()
+        .unwrap();
+    let row = (height / 2) as usize * width as usize;
+    let mut seen = std::collections::BTreeSet::<u8>::new();
+    seen.extend(&out.stdout[row..row + width as usize]);
+    seen.len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_10_bit_h264_gradient_keeps_its_levels_in_the_8_bit_rung() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ramp10.mp4");
+    // Every 10-bit step from black to white across 880 columns.
+    ffmpeg(
+        &[
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=black:s=880x64:r=25:d=1,format=yuv420p10le,geq=lum='64+X':cb=512:cr=512",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-qp",
+            "0",
+            "-pix_fmt",
+            "yuv420p10le",
+            path.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    let (meta, manifest, out) = render(&path).await;
+    assert_eq!(meta.video.as_ref().unwrap().bit_depth, Some(10));
+    let media = out.path().join(&manifest.renditions[0].mp4);
+    assert_eq!(
+        stream(&media, "v:0", "stream=pix_fmt")["pix_fmt"],
+        "yuv420p"
+    );
+    // 16..=235 is 220 levels; a banded or range-squeezed rung has far fewer.
+    let levels = row_levels(&media, 880, 64);
+    assert!(levels >= 200, "{levels} distinct levels on the ramp");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interlaced_1080i25_master_is_deinterlaced_at_full_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("i25.mxf");
+    // 1080i25 is a field structure, not a size: kept small, coded as interlaced MPEG-2.
+    ffmpeg(
+        &[
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=192x108:r=25:d=1",
+            "-vf",
+            "setfield=tff",
+            "-c:v",
+            "mpeg2video",
+            "-flags",
+            "+ilme+ildct",
+            "-top",
+            "1",
+            "-b:v",
+            "2M",
+            path.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    let (meta, manifest, out) = render(&path).await;
+    assert!(meta.video.as_ref().unwrap().interlaced, "{meta:?}");
+    let media = out.path().join(&manifest.renditions[0].mp4);
+    let s = stream(&media, "v:0", "stream=field_order,avg_frame_rate");
+    assert_ne!(s["field_order"], "tt", "{s}");
+    assert_eq!(s["avg_frame_rate"], "25/1", "{s}");
 }
