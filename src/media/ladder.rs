@@ -328,31 +328,8 @@ pub fn command(
             ["-c:a", "aac", "-b:a", &format!("{AUDIO_KBPS}k"), "-ac", "2"].map(OsString::from),
         );
     }
+    a.extend(hls_args(plan.segment_seconds, out, &streams));
     let dir = out.display();
-    a.extend(
-        [
-            "-map_metadata".into(),
-            "-1".into(),
-            "-map_chapters".into(),
-            "-1".into(),
-            "-f".into(),
-            "hls".into(),
-            "-hls_time".into(),
-            plan.segment_seconds.to_string(),
-            "-hls_playlist_type".into(),
-            "vod".into(),
-            "-hls_segment_type".into(),
-            "fmp4".into(),
-            "-hls_flags".into(),
-            "single_file+independent_segments".into(),
-            "-hls_segment_filename".into(),
-            format!("{dir}/%v/media.mp4"),
-            "-var_stream_map".into(),
-            streams.join(" "),
-            format!("{dir}/%v/index.m3u8"),
-        ]
-        .map(OsString::from),
-    );
     if sprite.is_some() {
         // Every selected frame as its own file, never duplicated to a constant rate.
         a.extend(
@@ -379,6 +356,35 @@ pub fn command(
         a.push(format!("{dir}/wave.raw").into());
     }
     tools.ffmpeg().args(a).redact(input.secret())
+}
+
+/// The HLS muxer options: fMP4, one file per variant (`<out>/<name>/media.mp4`) with a
+/// byte-range playlist, for the `var_stream_map` entries in `streams`.
+pub fn hls_args(segment_seconds: u32, out: &Path, streams: &[String]) -> Vec<OsString> {
+    let dir = out.display();
+    [
+        "-map_metadata".into(),
+        "-1".into(),
+        "-map_chapters".into(),
+        "-1".into(),
+        "-f".into(),
+        "hls".into(),
+        "-hls_time".into(),
+        segment_seconds.to_string(),
+        "-hls_playlist_type".into(),
+        "vod".into(),
+        "-hls_segment_type".into(),
+        "fmp4".into(),
+        "-hls_flags".into(),
+        "single_file+independent_segments".into(),
+        "-hls_segment_filename".into(),
+        format!("{dir}/%v/media.mp4"),
+        "-var_stream_map".into(),
+        streams.join(" "),
+        format!("{dir}/%v/index.m3u8"),
+    ]
+    .map(OsString::from)
+    .to_vec()
 }
 
 #[cfg(test)]

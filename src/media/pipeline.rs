@@ -258,7 +258,7 @@ fn eta(elapsed: Duration, percent: f64) -> Option<Duration> {
 
 /// Reads each rendition's playlist, refuses a short (truncated) decode, and measures what the
 /// master playlist states.
-async fn check_renditions(
+pub(crate) async fn check_renditions(
     tools: &Tools,
     plan: &Plan,
     out: &Path,
@@ -326,13 +326,13 @@ async fn write_sprite_vtt(
     Ok(SPRITE_VTT.into())
 }
 
-async fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), FfmpegError> {
+pub(crate) async fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), FfmpegError> {
     tokio::fs::write(dir.join(name), bytes)
         .await
         .map_err(io("writing an output"))
 }
 
-fn io(what: &'static str) -> impl Fn(std::io::Error) -> FfmpegError {
+pub(crate) fn io(what: &'static str) -> impl Fn(std::io::Error) -> FfmpegError {
     move |source| FfmpegError::Io {
         program: what,
         source,

@@ -105,7 +105,10 @@ impl Preview {
         ctx.progress(1.0, None).await;
 
         let encoder = source::encoder(st).await.clone();
-        let settings = pipeline::Settings::new(&st.config.preview, encoder);
+        let mut settings = pipeline::Settings::new(&st.config.preview, encoder);
+        // A mapping chosen on the asset page survives reprocessing; the plan falls back to
+        // the default when it no longer fits the master.
+        settings.audio_mapping = v.audio_mapping.as_deref().and_then(|m| m.parse().ok());
         let plan = settings.plan(&meta);
         let work_dir = &st.config.preview.work_dir;
         space::check(work_dir, &plan).map_err(|e| JobError::Retry(format!("{e:#}")))?;
@@ -136,6 +139,11 @@ impl Preview {
                 }
             }
         };
+        if let Some(m) = manifest.audio_mapping.map(|m| m.to_string()) {
+            st.db
+                .run(move |c| version::set_audio_mapping(c, id, &m))
+                .await?;
+        }
         let prefix = previews::prefix(self.asset_id, self.version_id);
         let done = publish::publish(&st.storage, &prefix, temp.path(), &manifest).await?;
         tracing::info!(

@@ -420,3 +420,52 @@ async fn interlaced_1080i25_master_is_deinterlaced_at_full_rate() {
     assert_ne!(s["field_order"], "tt", "{s}");
     assert_eq!(s["avg_frame_rate"], "25/1", "{s}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_mapping_re_renders_only_the_audio_and_the_waveform() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = prores_master(dir.path(), 4, "01:00:00:00");
+    let (meta, manifest, old) = render(&master).await;
+    let out = tempfile::tempdir().unwrap();
+    let input = mm::media::MediaInput::Path(master.clone());
+    let (next, changed) = mm::media::remix::render_audio(
+        &super::tools(),
+        &settings(),
+        &meta,
+        &input,
+        &manifest,
+        AudioMapping::Track(4),
+        old.path(),
+        out.path(),
+    )
+    .await
+    .expect("audio re-render");
+    assert_eq!(next.audio_mapping, Some(AudioMapping::Track(4)));
+    assert!(
+        changed.contains(&"waveform.json".to_string()),
+        "{changed:?}"
+    );
+    assert!(!changed.contains(&"poster.jpg".to_string()), "{changed:?}");
+    let media = out.path().join(&next.renditions[0].mp4);
+    let (l, r) = channel_tones(&media);
+    assert!(
+        near(l, tone(4)) && near(r, tone(4)),
+        "left {l} Hz, right {r} Hz"
+    );
+    // The video is the published one, packet for packet.
+    let frames = |f: &Path| {
+        ffprobe_json(&[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=size",
+            f.to_str().unwrap(),
+        ])["packets"]
+            .clone()
+    };
+    assert_eq!(
+        frames(&media),
+        frames(&old.path().join(&manifest.renditions[0].mp4))
+    );
+    super::clips::decodes(&out.path().join("index.m3u8"));
+}
