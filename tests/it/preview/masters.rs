@@ -137,13 +137,13 @@ async fn hdr_left_alone_when_tone_mapping_is_off() {
 }
 
 /// Tone of track `i` (1-based) of the generated multitrack masters, in Hz.
-fn tone(i: u32) -> f64 {
+pub fn tone(i: u32) -> f64 {
     200.0 * i as f64
 }
 
 /// A 64x36 ProRes 422 HQ master with `tracks` mono PCM tracks, track i a sine at `tone(i)`,
 /// and a start timecode.
-fn prores_master(dir: &Path, tracks: u32, timecode: &str) -> PathBuf {
+pub fn prores_master(dir: &Path, tracks: u32, timecode: &str) -> PathBuf {
     let path = dir.join(format!("prores{tracks}.mov"));
     let mut a: Vec<String> = ["-y", "-f", "lavfi", "-i", "testsrc2=s=64x36:r=25:d=1"]
         .map(String::from)
@@ -181,7 +181,7 @@ fn prores_master(dir: &Path, tracks: u32, timecode: &str) -> PathBuf {
 
 /// The dominant frequency of the left and right channels of `file`'s audio, from zero
 /// crossings over its middle half second.
-fn channel_tones(file: &Path) -> (f64, f64) {
+pub fn channel_tones(file: &Path) -> (f64, f64) {
     let out = Command::new("ffmpeg")
         .args(["-hide_banner", "-nostdin", "-v", "error", "-i"])
         .arg(file)
@@ -207,7 +207,7 @@ fn channel_tones(file: &Path) -> (f64, f64) {
     (tone_of(0), tone_of(1))
 }
 
-fn near(hz: f64, want: f64) -> bool {
+pub fn near(hz: f64, want: f64) -> bool {
     (hz - want).abs() < want * 0.05
 }
 

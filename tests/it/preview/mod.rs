@@ -2,6 +2,7 @@
 //! bad inputs, the stall watchdog, and (with the job system) the preview job.
 
 mod api;
+mod audio_mapping;
 mod bad_input;
 mod clips;
 mod events;
