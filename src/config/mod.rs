@@ -19,7 +19,7 @@ pub use jobs::JobsConfig;
 pub use keys::{EdgeKey, SecretBytes, decode_key};
 use keys::{parse_edge_keys, secret_bytes};
 pub use limits::{LimitsConfig, human_bytes};
-pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
+pub use preview::{HdrTonemap, PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
 pub use web::{VENDOR_FILES, WebConfig, vendor_file};
 

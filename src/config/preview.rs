@@ -51,6 +51,46 @@ impl std::str::FromStr for PosterAt {
     }
 }
 
+/// How HDR (PQ, HLG) masters are brought to SDR for previews (`MM_HDR_TONEMAP`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HdrTonemap {
+    /// No mapping: the rungs keep the master's HDR tags (grey and flat on SDR screens).
+    Off,
+    /// One of ffmpeg's `tonemap` operators.
+    Hable,
+    Mobius,
+    Reinhard,
+    Clip,
+}
+
+impl HdrTonemap {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HdrTonemap::Off => "off",
+            HdrTonemap::Hable => "hable",
+            HdrTonemap::Mobius => "mobius",
+            HdrTonemap::Reinhard => "reinhard",
+            HdrTonemap::Clip => "clip",
+        }
+    }
+}
+
+impl std::str::FromStr for HdrTonemap {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            HdrTonemap::Off,
+            HdrTonemap::Hable,
+            HdrTonemap::Mobius,
+            HdrTonemap::Reinhard,
+            HdrTonemap::Clip,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s.trim())
+        .ok_or_else(|| format!("{s:?} is not one of off, hable, mobius, reinhard, clip"))
+    }
+}
+
 /// The H.264 encoder asked for; hardware ones are used only after a test encode succeeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VideoEncoder {
@@ -113,6 +153,9 @@ pub struct PreviewConfig {
     pub vaapi_device: String,
     /// `MM_X264_PRESET`, default `veryfast`: libx264's speed/size trade-off.
     pub x264_preset: String,
+    /// `MM_HDR_TONEMAP`, default `mobius`: the operator HDR masters are mapped to SDR with,
+    /// or `off`.
+    pub hdr_tonemap: HdrTonemap,
     /// `MM_WORK_DIR`, default the system temp dir: where per-job temp dirs are made.
     pub work_dir: PathBuf,
     /// `MM_FFMPEG`, default `ffmpeg` on PATH.
@@ -163,6 +206,7 @@ impl PreviewConfig {
                 .var(&["MM_VAAPI_DEVICE"])
                 .unwrap_or_else(|| "/dev/dri/renderD128".into()),
             x264_preset,
+            hdr_tonemap: env.parsed(&["MM_HDR_TONEMAP"], HdrTonemap::Mobius, p),
             work_dir: env
                 .var(&["MM_WORK_DIR"])
                 .map(PathBuf::from)

@@ -155,6 +155,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         stored_at -> Nullable<Timestamptz>,
+        audio_mapping -> Nullable<Text>,
     }
 }
 

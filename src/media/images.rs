@@ -159,9 +159,11 @@ pub async fn poster(
     input: &MediaInput,
     at: f64,
     (width, height): (u32, u32),
+    color: &str,
     out: &Path,
 ) -> Result<(), FfmpegError> {
-    let scale = format!("scale={width}:{height}:flags=bicubic,setsar=1");
+    // `color` (the rungs' HDR/gamut/depth conversion, ending in `,`) so the poster matches.
+    let scale = format!("{color}scale={width}:{height}:flags=bicubic,setsar=1");
     let skip_black = format!(
         "{scale},signalstats,metadata=mode=select:key=lavfi.signalstats.YAVG:function=greater:value={BLACK_LUMA}"
     );

@@ -3,10 +3,13 @@
 //! waveform samples from that single decode.
 
 use super::MediaInput;
+use super::audio::AudioMapping;
+use super::color::ColorPlan;
 use super::encoder::Encoder;
 use super::ffmpeg::{Invocation, Tools};
 use super::images::{SpritePlan, even};
 use super::probe::TechnicalMetadata;
+use crate::config::HdrTonemap;
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -58,6 +61,10 @@ pub struct Plan {
     pub duration: f64,
     /// Deinterlace before anything else (broadcast and camera masters in 1080i).
     pub deinterlace: bool,
+    /// The picture's conversion to 8-bit SDR BT.709 (none for audio-only masters).
+    pub color: Option<ColorPlan>,
+    /// Which tracks make the stereo (none without audio).
+    pub audio_mapping: Option<AudioMapping>,
 }
 
 impl Plan {
@@ -75,9 +82,19 @@ impl Plan {
     }
 }
 
-/// Plans the ladder for a probed master.
-pub fn plan(meta: &TechnicalMetadata, ladder: &[u32], segment_seconds: u32) -> Plan {
+/// Plans the ladder for a probed master. `mapping` is a chosen audio mapping (checked
+/// against the master; the default for its tracks otherwise).
+pub fn plan(
+    meta: &TechnicalMetadata,
+    ladder: &[u32],
+    segment_seconds: u32,
+    tonemap: HdrTonemap,
+    mapping: Option<AudioMapping>,
+) -> Plan {
     let audio = !meta.audio.is_empty();
+    let audio_mapping = mapping
+        .filter(|m| m.check(&meta.audio).is_ok())
+        .or_else(|| AudioMapping::default_for(&meta.audio));
     let Some(v) = &meta.video else {
         return Plan {
             rungs: vec![],
@@ -89,6 +106,8 @@ pub fn plan(meta: &TechnicalMetadata, ladder: &[u32], segment_seconds: u32) -> P
             waveform: audio,
             duration: meta.duration,
             deinterlace: false,
+            color: None,
+            audio_mapping,
         };
     };
     let fps = output_fps(v.frame_rate);
@@ -105,6 +124,8 @@ pub fn plan(meta: &TechnicalMetadata, ladder: &[u32], segment_seconds: u32) -> P
         waveform: audio,
         duration: meta.duration,
         deinterlace: v.interlaced,
+        color: Some(ColorPlan::new(v, tonemap)),
+        audio_mapping,
     }
 }
 
@@ -212,8 +233,16 @@ pub fn command(
         } else {
             ""
         };
+        // HDR, wide-gamut and 10-bit pictures are converted once, at the top rung's size,
+        // so every rung, the sprite (and, with the same chain, the poster) are 8-bit BT.709.
+        let top = plan.rungs.last().map_or((2, 2), |r| (r.width, r.height));
+        let color = plan
+            .color
+            .as_ref()
+            .map(|c| c.chain(top))
+            .unwrap_or_default();
         graph.push(format!(
-            "[0:v:0]{bwdif}fps={num}/{den},split={branches}{labels}"
+            "[0:v:0]{bwdif}fps={num}/{den},{color}split={branches}{labels}"
         ));
         for (i, r) in plan.rungs.iter().enumerate() {
             graph.push(format!(
@@ -233,14 +262,16 @@ pub fn command(
     if plan.audio {
         // The waveform branch leaves before the stereo conversion, so a mono source keeps
         // its level instead of the -3 dB of an upmix.
+        let mapping = plan.audio_mapping.unwrap_or(AudioMapping::Track(1));
+        graph.push(mapping.graph(0, "amap"));
         let source = if wave {
-            graph.push("[0:a:0]asplit=2[atop][aw]".into());
+            graph.push("[amap]asplit=2[atop][aw]".into());
             graph.push(format!(
                 "[aw]aformat=sample_fmts=s16:channel_layouts=mono,aresample={WAVE_RATE}[wave]"
             ));
             "[atop]"
         } else {
-            "[0:a:0]"
+            "[amap]"
         };
         let labels: String = (0..audio_outs).map(|i| format!("[a{i}]")).collect();
         graph.push(format!(
@@ -266,6 +297,9 @@ pub fn command(
     }
     if n > 0 {
         a.extend(encoder.codec_args());
+        if let Some(c) = &plan.color {
+            a.extend(c.output_args().into_iter().map(OsString::from));
+        }
         for (i, r) in plan.rungs.iter().enumerate() {
             a.extend([
                 format!("-b:v:{i}").into(),
@@ -294,31 +328,8 @@ pub fn command(
             ["-c:a", "aac", "-b:a", &format!("{AUDIO_KBPS}k"), "-ac", "2"].map(OsString::from),
         );
     }
+    a.extend(hls_args(plan.segment_seconds, out, &streams));
     let dir = out.display();
-    a.extend(
-        [
-            "-map_metadata".into(),
-            "-1".into(),
-            "-map_chapters".into(),
-            "-1".into(),
-            "-f".into(),
-            "hls".into(),
-            "-hls_time".into(),
-            plan.segment_seconds.to_string(),
-            "-hls_playlist_type".into(),
-            "vod".into(),
-            "-hls_segment_type".into(),
-            "fmp4".into(),
-            "-hls_flags".into(),
-            "single_file+independent_segments".into(),
-            "-hls_segment_filename".into(),
-            format!("{dir}/%v/media.mp4"),
-            "-var_stream_map".into(),
-            streams.join(" "),
-            format!("{dir}/%v/index.m3u8"),
-        ]
-        .map(OsString::from),
-    );
     if sprite.is_some() {
         // Every selected frame as its own file, never duplicated to a constant rate.
         a.extend(
@@ -345,6 +356,35 @@ pub fn command(
         a.push(format!("{dir}/wave.raw").into());
     }
     tools.ffmpeg().args(a).redact(input.secret())
+}
+
+/// The HLS muxer options: fMP4, one file per variant (`<out>/<name>/media.mp4`) with a
+/// byte-range playlist, for the `var_stream_map` entries in `streams`.
+pub fn hls_args(segment_seconds: u32, out: &Path, streams: &[String]) -> Vec<OsString> {
+    let dir = out.display();
+    [
+        "-map_metadata".into(),
+        "-1".into(),
+        "-map_chapters".into(),
+        "-1".into(),
+        "-f".into(),
+        "hls".into(),
+        "-hls_time".into(),
+        segment_seconds.to_string(),
+        "-hls_playlist_type".into(),
+        "vod".into(),
+        "-hls_segment_type".into(),
+        "fmp4".into(),
+        "-hls_flags".into(),
+        "single_file+independent_segments".into(),
+        "-hls_segment_filename".into(),
+        format!("{dir}/%v/media.mp4"),
+        "-var_stream_map".into(),
+        streams.join(" "),
+        format!("{dir}/%v/index.m3u8"),
+    ]
+    .map(OsString::from)
+    .to_vec()
 }
 
 #[cfg(test)]

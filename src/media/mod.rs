@@ -1,6 +1,8 @@
 //! Media processing: ffmpeg/ffprobe processes, probing, the one-pass HLS ladder, the master
 //! playlist, poster and sprite images, the waveform, and the pipeline tying them together.
 
+pub mod audio;
+pub mod color;
 pub mod encoder;
 pub mod ffmpeg;
 pub mod images;
@@ -9,6 +11,7 @@ pub mod mp4;
 pub mod pipeline;
 pub mod playlist;
 pub mod probe;
+pub mod remix;
 pub mod sanity;
 pub mod waveform;
 

@@ -2,6 +2,8 @@
 //! everything was decoded, poster, sprite map, waveform, master playlist and manifest.
 
 use super::MediaInput;
+use super::audio::AudioMapping;
+use super::color::ColorRecord;
 use super::encoder::Encoder;
 use super::ffmpeg::{BadInput, FfmpegError, Tools};
 use super::images::{self, SpritePlan};
@@ -9,7 +11,7 @@ use super::ladder::{self, Plan, WAVE_RATE};
 use super::playlist::{self, Variant};
 use super::probe::TechnicalMetadata;
 use super::waveform;
-use crate::config::{PosterAt, PreviewConfig};
+use crate::config::{HdrTonemap, PosterAt, PreviewConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -33,6 +35,9 @@ pub struct Settings {
     pub segment_seconds: u32,
     pub poster_at: PosterAt,
     pub encoder: Encoder,
+    pub tonemap: HdrTonemap,
+    /// The audio mapping chosen for this version; none for the master's default.
+    pub audio_mapping: Option<AudioMapping>,
 }
 
 impl Settings {
@@ -42,7 +47,20 @@ impl Settings {
             segment_seconds: c.segment_seconds,
             poster_at: c.poster_at,
             encoder,
+            tonemap: c.hdr_tonemap,
+            audio_mapping: None,
         }
+    }
+
+    /// The ladder plan for `meta` with these settings.
+    pub fn plan(&self, meta: &TechnicalMetadata) -> Plan {
+        ladder::plan(
+            meta,
+            &self.ladder,
+            self.segment_seconds,
+            self.tonemap,
+            self.audio_mapping,
+        )
     }
 }
 
@@ -68,6 +86,12 @@ pub struct Manifest {
     pub waveform: Option<String>,
     pub renditions: Vec<RenditionInfo>,
     pub files: Vec<OutputFile>,
+    /// How the picture was brought to SDR BT.709 (tone mapping, dithering).
+    #[serde(default)]
+    pub color: Option<ColorRecord>,
+    /// Which audio tracks make the stereo, e.g. `pair:1,2`.
+    #[serde(default)]
+    pub audio_mapping: Option<AudioMapping>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -105,7 +129,7 @@ pub async fn render(
     out: &Path,
     mut on_progress: impl FnMut(f64, Option<Duration>),
 ) -> Result<Manifest, FfmpegError> {
-    let plan = ladder::plan(meta, &settings.ladder, settings.segment_seconds);
+    let plan = settings.plan(meta);
     let started = Instant::now();
     let duration = meta.duration;
     if plan.sprite.is_some() {
@@ -128,7 +152,16 @@ pub async fn render(
     let (poster, poster_time) = match (&meta.video, plan.rungs.last()) {
         (Some(_), Some(top)) => {
             let at = settings.poster_at.resolve(duration);
-            images::poster(tools, input, at, (top.width, top.height), &out.join(POSTER)).await?;
+            let color = plan_color(&plan, top);
+            images::poster(
+                tools,
+                input,
+                at,
+                (top.width, top.height),
+                &color,
+                &out.join(POSTER),
+            )
+            .await?;
             (Some(POSTER.to_string()), Some(at))
         }
         _ => (None, None),
@@ -179,6 +212,8 @@ pub async fn render(
             })
             .collect(),
         files,
+        color: plan.color.as_ref().map(|c| c.record()),
+        audio_mapping: plan.audio_mapping,
     };
     write(
         out,
@@ -199,13 +234,22 @@ pub async fn render_poster(
     at: f64,
     out: &Path,
 ) -> Result<(u32, u32), FfmpegError> {
-    let plan = ladder::plan(meta, &settings.ladder, settings.segment_seconds);
+    let plan = settings.plan(meta);
     let top = plan.rungs.last().ok_or_else(|| {
         FfmpegError::bad_input(BadInput::NoStreams, "an audio-only master has no poster")
     })?;
     let at = at.clamp(0.0, (meta.duration - 0.1).max(0.0));
-    images::poster(tools, input, at, (top.width, top.height), out).await?;
+    let color = plan_color(&plan, top);
+    images::poster(tools, input, at, (top.width, top.height), &color, out).await?;
     Ok((top.width, top.height))
+}
+
+/// The poster's picture conversion: the rungs' chain at the top rung's size.
+fn plan_color(plan: &Plan, top: &ladder::Rung) -> String {
+    plan.color
+        .as_ref()
+        .map(|c| c.chain((top.width, top.height)))
+        .unwrap_or_default()
 }
 
 fn eta(elapsed: Duration, percent: f64) -> Option<Duration> {
@@ -214,7 +258,7 @@ fn eta(elapsed: Duration, percent: f64) -> Option<Duration> {
 
 /// Reads each rendition's playlist, refuses a short (truncated) decode, and measures what the
 /// master playlist states.
-async fn check_renditions(
+pub(crate) async fn check_renditions(
     tools: &Tools,
     plan: &Plan,
     out: &Path,
@@ -282,13 +326,13 @@ async fn write_sprite_vtt(
     Ok(SPRITE_VTT.into())
 }
 
-async fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), FfmpegError> {
+pub(crate) async fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), FfmpegError> {
     tokio::fs::write(dir.join(name), bytes)
         .await
         .map_err(io("writing an output"))
 }
 
-fn io(what: &'static str) -> impl Fn(std::io::Error) -> FfmpegError {
+pub(crate) fn io(what: &'static str) -> impl Fn(std::io::Error) -> FfmpegError {
     move |source| FfmpegError::Io {
         program: what,
         source,

@@ -19,8 +19,12 @@ pub struct TechnicalMetadata {
     pub bit_rate: Option<u64>,
     pub video: Option<VideoInfo>,
     pub audio: Vec<AudioInfo>,
-    /// Embedded start timecode (`01:00:00:00`), from the container, a stream or a tmcd track.
+    /// Embedded start timecode (`01:00:00:00`, `01:00:00;00` when drop-frame), from the
+    /// container, a stream or a tmcd track; none means the media starts at 00:00:00:00.
     pub timecode: Option<String>,
+    /// The start timecode counts drop-frame (29.97 and 59.94 masters marked with `;`).
+    #[serde(default)]
+    pub timecode_drop_frame: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,10 +57,16 @@ pub struct VideoInfo {
     /// Interlaced (field order tt, bb, tb or bt): deinterlaced for previews.
     #[serde(default)]
     pub interlaced: bool,
+    /// Dolby Vision profile (8 for the HDR10/HLG-compatible one) from the configuration record.
+    #[serde(default)]
+    pub dolby_vision_profile: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AudioInfo {
+    /// 1-based position among the file's audio streams (`0:a:{track-1}` to ffmpeg).
+    #[serde(default)]
+    pub track: u32,
     pub codec: String,
     pub channels: u32,
     pub channel_layout: Option<String>,
@@ -180,8 +190,11 @@ pub fn parse(json: &[u8]) -> Result<TechnicalMetadata, FfmpegError> {
     let audio: Vec<AudioInfo> = raw
         .streams
         .iter()
-        .filter(|s| s.codec_type.as_deref() == Some("audio") && s.codec_name.is_some())
-        .map(|s| AudioInfo {
+        .filter(|s| s.codec_type.as_deref() == Some("audio"))
+        .enumerate()
+        .filter(|(_, s)| s.codec_name.is_some())
+        .map(|(i, s)| AudioInfo {
+            track: i as u32 + 1,
             codec: s.codec_name.clone().unwrap_or_default(),
             channels: s.channels.unwrap_or(0),
             channel_layout: s.channel_layout.clone(),
@@ -214,7 +227,8 @@ pub fn parse(json: &[u8]) -> Result<TechnicalMetadata, FfmpegError> {
         .tags
         .get("timecode")
         .or_else(|| raw.streams.iter().find_map(|s| s.tags.get("timecode")))
-        .cloned();
+        .and_then(|t| valid_timecode(t));
+    let timecode_drop_frame = timecode.as_deref().is_some_and(|t| t.contains([';', '.']));
     Ok(TechnicalMetadata {
         container: format.format_name.unwrap_or_default(),
         duration,
@@ -223,7 +237,21 @@ pub fn parse(json: &[u8]) -> Result<TechnicalMetadata, FfmpegError> {
         video,
         audio,
         timecode,
+        timecode_drop_frame,
     })
+}
+
+/// `HH:MM:SS:FF` (`;` or `.` before the frames when drop-frame), or none for anything else: a
+/// tag is the uploader's text and is shown on pages.
+fn valid_timecode(t: &str) -> Option<String> {
+    let b = t.trim().as_bytes();
+    let digits = |i: usize| b[i].is_ascii_digit() && b[i + 1].is_ascii_digit();
+    let ok = b.len() == 11
+        && [0, 3, 6, 9].into_iter().all(digits)
+        && b[2] == b':'
+        && b[5] == b':'
+        && matches!(b[8], b':' | b';' | b'.');
+    ok.then(|| t.trim().to_string())
 }
 
 fn num(s: &Option<String>) -> Option<f64> {
@@ -299,6 +327,15 @@ fn video_info(s: &RawStream) -> Result<VideoInfo, FfmpegError> {
         color_space: s.color_space.clone(),
         color_range: s.color_range.clone(),
         interlaced: matches!(s.field_order.as_deref(), Some("tt" | "bb" | "tb" | "bt")),
+        dolby_vision_profile: s
+            .side_data_list
+            .iter()
+            .find(|d| {
+                d.get("side_data_type").and_then(|t| t.as_str())
+                    == Some("DOVI configuration record")
+            })
+            .and_then(|d| d.get("dv_profile").and_then(|p| p.as_u64()))
+            .map(|p| p as u32),
     })
 }
 
@@ -364,6 +401,8 @@ mod tests {
         assert!((v.frame_rate - 29.97).abs() < 1e-9);
         assert_eq!(v.bit_depth, Some(10));
         assert_eq!(m.timecode.as_deref(), Some("10:00:00:00"));
+        assert!(!m.timecode_drop_frame);
+        assert_eq!(m.audio[0].track, 1);
         assert_eq!(m.audio[0].channels, 6);
         assert_eq!(m.duration, 12.5);
     }
@@ -389,6 +428,29 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("too large"), "{e}");
+    }
+
+    #[test]
+    fn drop_frame_timecodes_and_dolby_vision_are_recognised() {
+        let m = meta(
+            vec![
+                serde_json::json!({"codec_type": "video", "codec_name": "hevc", "width": 64, "height": 64,
+                "r_frame_rate": "30000/1001", "color_transfer": "smpte2084",
+                "side_data_list": [{"side_data_type": "DOVI configuration record", "dv_profile": 8}]}),
+                serde_json::json!({"codec_type": "data", "tags": {"timecode": "01:00:00;02"}}),
+            ],
+            serde_json::json!({"duration": "3"}),
+        )
+        .unwrap();
+        assert_eq!(m.timecode.as_deref(), Some("01:00:00;02"));
+        assert!(m.timecode_drop_frame);
+        assert_eq!(m.video.unwrap().dolby_vision_profile, Some(8));
+        let junk = meta(
+            vec![serde_json::json!({"codec_type": "video", "codec_name": "h264", "width": 64, "height": 64})],
+            serde_json::json!({"duration": "3", "tags": {"timecode": "<script>"}}),
+        )
+        .unwrap();
+        assert_eq!(junk.timecode, None);
     }
 
     #[test]

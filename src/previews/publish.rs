@@ -60,6 +60,38 @@ pub async fn publish(
     Ok(done)
 }
 
+/// Uploads only `changed` (paths in `dir`, the master playlist last) and the new manifest:
+/// a re-render of part of a published set, whose other files stay as they are.
+pub async fn publish_changed(
+    storage: &DynStorage,
+    prefix: &str,
+    dir: &Path,
+    manifest: &Manifest,
+    changed: &[String],
+) -> Result<Published, StorageError> {
+    let mut done = Published::default();
+    let files: Vec<&OutputFile> = manifest
+        .files
+        .iter()
+        .filter(|f| changed.contains(&f.path))
+        .collect();
+    let (master, rest): (Vec<&OutputFile>, Vec<&OutputFile>) =
+        files.into_iter().partition(|f| f.path == MASTER);
+    for f in rest {
+        put_file(storage, prefix, dir, &f.path, &f.content_type).await?;
+        done.uploaded += 1;
+        done.bytes += f.size;
+    }
+    put_file(storage, prefix, dir, MANIFEST, "application/json").await?;
+    done.uploaded += 1;
+    for f in master {
+        put_file(storage, prefix, dir, &f.path, &f.content_type).await?;
+        done.uploaded += 1;
+        done.bytes += f.size;
+    }
+    Ok(done)
+}
+
 /// Deletes a whole preview set, the master playlist first so it stops being "ready" at once.
 pub async fn remove(storage: &DynStorage, prefix: &str) -> Result<usize, StorageError> {
     let master = key(prefix, MASTER);

@@ -37,6 +37,9 @@ pub struct Version {
     pub updated_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub stored_at: Option<OffsetDateTime>,
+    /// Which audio tracks make the preview's stereo (`pair:1,2`); none until the preview
+    /// job has chosen the default for the master's layout.
+    pub audio_mapping: Option<String>,
 }
 
 impl Version {
@@ -153,6 +156,17 @@ pub fn mark_stored(
 pub fn set_sha256(conn: &mut PgConnection, id: Uuid, sha256: &str) -> QueryResult<()> {
     diesel::update(asset_versions::table.find(id))
         .set(asset_versions::sha256.eq(sha256))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Records the audio mapping the preview is (or is to be) made with.
+pub fn set_audio_mapping(conn: &mut PgConnection, id: Uuid, mapping: &str) -> QueryResult<()> {
+    diesel::update(asset_versions::table.find(id))
+        .set((
+            asset_versions::audio_mapping.eq(mapping),
+            asset_versions::updated_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)
         .map(|_| ())
 }

@@ -1,5 +1,6 @@
 //! Every job kind this build runs: one file per kind, one line each in `HANDLERS`.
 
+pub mod audio_mapping;
 pub mod poster;
 pub mod preview;
 pub mod promote;
@@ -13,5 +14,6 @@ pub static HANDLERS: &[Handler] = &[
     Handler::of::<promote::Promote>(),
     Handler::of::<preview::Preview>(),
     Handler::of::<poster::Poster>(),
+    Handler::of::<audio_mapping::AudioRemap>(),
     Handler::of::<remove_files::RemoveAssetFiles>(),
 ];

@@ -5,7 +5,7 @@
 
 use super::promote::PREVIEW_KIND;
 use crate::db::models::version;
-use crate::media::{FfmpegError, Tools, ladder, pipeline, probe, sanity};
+use crate::media::{FfmpegError, Tools, pipeline, probe, sanity};
 use crate::previews::{self, publish, source, space};
 use crate::queue::events::{self, Event};
 use crate::queue::{Job, JobContext, JobError, Subject};
@@ -111,8 +111,11 @@ impl Preview {
         ctx.progress(1.0, None).await;
 
         let encoder = source::encoder(st).await.clone();
-        let settings = pipeline::Settings::new(&st.config.preview, encoder);
-        let plan = ladder::plan(&meta, &settings.ladder, settings.segment_seconds);
+        let mut settings = pipeline::Settings::new(&st.config.preview, encoder);
+        // A mapping chosen on the asset page survives reprocessing; the plan falls back to
+        // the default when it no longer fits the master.
+        settings.audio_mapping = v.audio_mapping.as_deref().and_then(|m| m.parse().ok());
+        let plan = settings.plan(&meta);
         let work_dir = &st.config.preview.work_dir;
         space::check(work_dir, &plan).map_err(|e| JobError::Retry(format!("{e:#}")))?;
         // Removed when dropped: on success, on failure, and when the job is aborted.
@@ -142,6 +145,11 @@ impl Preview {
                 }
             }
         };
+        if let Some(m) = manifest.audio_mapping.map(|m| m.to_string()) {
+            st.db
+                .run(move |c| version::set_audio_mapping(c, id, &m))
+                .await?;
+        }
         let prefix = previews::prefix(self.asset_id, self.version_id);
         let done = publish::publish(&st.storage, &prefix, temp.path(), &manifest).await?;
         tracing::info!(

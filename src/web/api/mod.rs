@@ -2,6 +2,7 @@
 
 mod asset_events;
 mod assets;
+mod audio_mapping;
 mod audit;
 mod auth;
 mod health;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(previews::configure)
             .configure(asset_events::configure)
             .configure(poster::configure)
+            .configure(audio_mapping::configure)
             .configure(jobs::configure)
             .configure(uploads::configure)
             .configure(assets::configure)

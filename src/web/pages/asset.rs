@@ -178,7 +178,7 @@ pub async fn page(
                 selected: v.version.id == shown.id,
             })
             .collect(),
-        technical: technical::rows(shown, &tech),
+        technical: technical::rows(shown, &tech, st.config.preview.hdr_tonemap),
         playable,
         poster_url: (shown.status == "ready" && shown.media_type != "audio")
             .then(|| {

@@ -3,7 +3,10 @@
 //! leniently from the stored JSON: a field the probe did not find is left out.
 
 use super::format;
+use crate::config::HdrTonemap;
 use crate::db::models::version::Version;
+use crate::media::color::{self, ColorPlan};
+use crate::media::probe::VideoInfo;
 use serde_json::Value;
 
 fn text(v: &Value, path: &str) -> Option<String> {
@@ -35,7 +38,14 @@ fn container(raw: &str) -> String {
     }
 }
 
-pub fn rows(version: &Version, tech: &Value) -> Vec<(String, String)> {
+/// `HDR (PQ), previewed as SDR` and the like, for a master whose picture is converted.
+fn dynamic_range(tech: &Value, tonemap: HdrTonemap) -> Option<String> {
+    let v: VideoInfo = serde_json::from_value(tech.get("video")?.clone()).ok()?;
+    let record = ColorPlan::new(&v, tonemap).record();
+    color::label(&v, Some(&record))
+}
+
+pub fn rows(version: &Version, tech: &Value, tonemap: HdrTonemap) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut push = |k: &str, v: Option<String>| {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -96,6 +106,7 @@ pub fn rows(version: &Version, tech: &Value) -> Vec<(String, String)> {
         .filter_map(|k| text(tech, &format!("/video/{k}")))
         .collect();
         push("Colour", (!color.is_empty()).then(|| color.join(" / ")));
+        push("Dynamic range", dynamic_range(tech, tonemap));
         push(
             "Rotation",
             num(tech, "/video/rotation")
@@ -135,7 +146,20 @@ pub fn rows(version: &Version, tech: &Value) -> Vec<(String, String)> {
         "Bit rate",
         num(tech, "/bit_rate").map(|b| format!("{:.1} Mbit/s", b / 1e6)),
     );
-    push("Timecode", text(tech, "/timecode"));
+    let drop_frame = tech
+        .pointer("/timecode_drop_frame")
+        .and_then(Value::as_bool)
+        == Some(true);
+    push(
+        "Timecode",
+        text(tech, "/timecode").map(|t| {
+            if drop_frame {
+                format!("{t} (drop-frame)")
+            } else {
+                t
+            }
+        }),
+    );
     push("SHA-256", version.sha256.clone());
     push("Stored", version.stored_at.map(format::datetime));
     push("Retained until", version.retain_until.map(format::datetime));

@@ -172,6 +172,12 @@ fn routes() -> Vec<Route> {
             None,
         ),
         route(
+            Method::PUT,
+            "/api/assets/{asset}/audio-mapping",
+            Perm(P::AssetsWrite),
+            Some(r#"{"mapping": "pair:1,2"}"#),
+        ),
+        route(
             Method::DELETE,
             "/api/assets/{asset}",
             Perm(P::AssetsDelete),

@@ -2,12 +2,14 @@
 //! bad inputs, the stall watchdog, and (with the job system) the preview job.
 
 mod api;
+mod audio_mapping;
 mod bad_input;
 mod clips;
 mod events;
 mod job;
 mod killed_worker;
 mod ladder;
+mod masters;
 mod publish;
 mod s3;
 

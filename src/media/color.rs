@@ -1,0 +1,256 @@
+//! The picture a master carries (SDR, PQ or HLG; BT.709 or a wider gamut; 8 bits or more)
+//! and the one zscale/tonemap chain that brings it to 8-bit 4:2:0 SDR BT.709, dithered, for
+//! every rung, the poster and the sprite.
+
+use super::probe::VideoInfo;
+use crate::config::HdrTonemap;
+use serde::{Deserialize, Serialize};
+
+/// BT.2408: HDR reference white is 203 cd/m², which SDR shows as its own white. Linearising
+/// with this nominal peak lands HDR mid-grey near SDR mid-grey.
+const NOMINAL_PEAK: u32 = 203;
+/// Primaries, transfers and matrices zscale is told about explicitly (ffprobe's names).
+const PRIMARIES: [&str; 5] = ["bt709", "bt2020", "smpte432", "smpte431", "smpte170m"];
+const TRANSFERS: [&str; 7] = [
+    "bt709",
+    "smpte2084",
+    "arib-std-b67",
+    "bt2020-10",
+    "bt2020-12",
+    "iec61966-2-1",
+    "smpte170m",
+];
+const MATRICES: [&str; 5] = ["bt709", "bt2020nc", "bt2020c", "smpte170m", "bt470bg"];
+
+/// A master's transfer characteristic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transfer {
+    Sdr,
+    /// SMPTE ST 2084 (HDR10, Dolby Vision 8.1's base layer).
+    Pq,
+    /// ARIB STD-B67 hybrid log-gamma (broadcast, phones, Dolby Vision 8.4's base layer).
+    Hlg,
+}
+
+impl Transfer {
+    pub fn of(v: &VideoInfo) -> Self {
+        match v.color_transfer.as_deref() {
+            Some("smpte2084") => Transfer::Pq,
+            Some("arib-std-b67") => Transfer::Hlg,
+            _ => Transfer::Sdr,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Transfer::Sdr => "SDR",
+            Transfer::Pq => "PQ",
+            Transfer::Hlg => "HLG",
+        }
+    }
+}
+
+/// What the preview manifest records about the picture conversion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColorRecord {
+    /// The master's transfer.
+    pub source: Transfer,
+    /// The tone-mapping operator, `off`, or none for an SDR master.
+    pub tonemap: Option<String>,
+    /// The colour the rungs are tagged with: `bt709`, or `source` when left as the master's.
+    pub output: String,
+    /// Reduced to 8 bits with error diffusion rather than truncated.
+    pub dithered: bool,
+}
+
+/// How one master's picture is converted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColorPlan {
+    pub transfer: Transfer,
+    /// The operator for an HDR master (`Off` leaves it HDR).
+    pub tonemap: HdrTonemap,
+    /// Primaries wider than BT.709 (BT.2020, Display P3) on an SDR master.
+    pub wide_gamut: bool,
+    /// More than 8 bits or more chroma than 4:2:0: dithered down.
+    pub high_depth: bool,
+    /// Dolby Vision profile, previewed through its HDR10/HLG base layer.
+    pub dolby_vision: Option<u32>,
+    /// zscale's input options from the probe (`tin=smpte2084:pin=bt2020:`), for frames whose
+    /// own tags are missing.
+    input: String,
+}
+
+impl ColorPlan {
+    pub fn new(v: &VideoInfo, tonemap: HdrTonemap) -> Self {
+        let transfer = Transfer::of(v);
+        let wide_gamut = matches!(
+            v.color_primaries.as_deref(),
+            Some("bt2020" | "smpte432" | "smpte431")
+        );
+        let pix = v.pix_fmt.as_deref().unwrap_or("yuv420p");
+        let high_depth = v.bit_depth.unwrap_or(8) > 8
+            || !(pix.starts_with("yuv420p") || pix.starts_with("yuvj420p") || pix == "nv12");
+        let mut input = String::new();
+        let known = |v: &Option<String>, list: &[&str]| {
+            v.as_deref()
+                .filter(|x| list.contains(x))
+                .map(str::to_string)
+        };
+        for (key, val) in [
+            ("tin", known(&v.color_transfer, &TRANSFERS)),
+            ("pin", known(&v.color_primaries, &PRIMARIES)),
+            ("min", known(&v.color_space, &MATRICES)),
+            ("rin", known(&v.color_range, &["tv", "pc"])),
+        ] {
+            if let Some(val) = val {
+                input.push_str(&format!("{key}={val}:"));
+            }
+        }
+        Self {
+            transfer,
+            tonemap,
+            wide_gamut,
+            high_depth,
+            dolby_vision: v.dolby_vision_profile,
+            input,
+        }
+    }
+
+    fn maps_hdr(&self) -> bool {
+        self.transfer != Transfer::Sdr && self.tonemap != HdrTonemap::Off
+    }
+
+    /// Whether the rungs are re-tagged BT.709 (the picture was converted to it).
+    pub fn to_bt709(&self) -> bool {
+        self.maps_hdr() || (self.transfer == Transfer::Sdr && self.wide_gamut)
+    }
+
+    /// The filters (ending in `,`) that bring decoded frames to 8-bit 4:2:0 at `w`x`h`, or
+    /// nothing for an 8-bit 4:2:0 BT.709 master (the rungs' own scaling is enough).
+    pub fn chain(&self, (w, h): (u32, u32)) -> String {
+        let size = format!("zscale=w={w}:h={h}:f=bicubic");
+        let out8 = "d=error_diffusion,format=yuv420p,";
+        let input = &self.input;
+        if self.maps_hdr() {
+            let op = self.tonemap.as_str();
+            // Tone mapping works on linear light in float; desat=0 keeps highlights' colour.
+            format!(
+                "{size}:{input}t=linear:npl={NOMINAL_PEAK},format=gbrpf32le,zscale=p=bt709,\
+                 tonemap=tonemap={op}:desat=0,zscale=t=bt709:m=bt709:r=tv:{out8}"
+            )
+        } else if self.transfer == Transfer::Sdr && self.wide_gamut {
+            format!("{size}:{input}p=bt709:t=bt709:m=bt709:r=tv:{out8}")
+        } else if self.high_depth || self.transfer != Transfer::Sdr {
+            format!("{size}:{out8}")
+        } else {
+            String::new()
+        }
+    }
+
+    /// Encoder options tagging converted rungs as BT.709.
+    pub fn output_args(&self) -> Vec<String> {
+        if !self.to_bt709() {
+            return vec![];
+        }
+        [
+            "-color_primaries:v",
+            "bt709",
+            "-color_trc:v",
+            "bt709",
+            "-colorspace:v",
+            "bt709",
+            "-color_range:v",
+            "tv",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    pub fn record(&self) -> ColorRecord {
+        ColorRecord {
+            source: self.transfer,
+            tonemap: (self.transfer != Transfer::Sdr).then(|| self.tonemap.as_str().to_string()),
+            output: if self.to_bt709() { "bt709" } else { "source" }.into(),
+            dithered: !self.chain((2, 2)).is_empty(),
+        }
+    }
+}
+
+/// What the asset page says about a master's picture: `HDR (PQ), previewed as SDR`.
+pub fn label(v: &VideoInfo, record: Option<&ColorRecord>) -> Option<String> {
+    let transfer = Transfer::of(v);
+    let dv = v
+        .dolby_vision_profile
+        .map(|p| format!("Dolby Vision profile {p}, "))
+        .unwrap_or_default();
+    let mapped = record.is_none_or(|r| r.output == "bt709");
+    match transfer {
+        Transfer::Sdr => matches!(
+            v.color_primaries.as_deref(),
+            Some("bt2020" | "smpte432" | "smpte431")
+        )
+        .then(|| {
+            let gamut = match v.color_primaries.as_deref() {
+                Some("bt2020") => "BT.2020",
+                _ => "Display P3",
+            };
+            format!("Wide gamut ({gamut}), previewed as BT.709")
+        }),
+        t if mapped => Some(format!("HDR ({dv}{}), previewed as SDR", t.name())),
+        t => Some(format!(
+            "HDR ({dv}{}), previewed without tone mapping",
+            t.name()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn video(trc: &str, prim: &str, pix: &str) -> VideoInfo {
+        let json = serde_json::json!({
+            "codec": "hevc", "profile": null, "width": 64, "height": 64, "sample_aspect": [1, 1],
+            "display_width": 64, "display_height": 64, "rotation": 0, "r_frame_rate": "25/1",
+            "avg_frame_rate": "25/1", "frame_rate": 25.0, "vfr": false, "pix_fmt": pix,
+            "bit_depth": if pix.contains("10") { 10 } else { 8 }, "color_primaries": prim,
+            "color_transfer": trc, "color_space": "bt2020nc", "color_range": "tv"
+        });
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn hdr_is_tone_mapped_and_tagged_bt709_unless_off() {
+        let v = video("smpte2084", "bt2020", "yuv420p10le");
+        let p = ColorPlan::new(&v, HdrTonemap::Mobius);
+        let chain = p.chain((64, 36));
+        assert!(chain.contains("tin=smpte2084:pin=bt2020:"), "{chain}");
+        assert!(chain.contains("tonemap=tonemap=mobius"), "{chain}");
+        assert!(p.output_args().contains(&"bt709".to_string()));
+        assert_eq!(p.record().tonemap.as_deref(), Some("mobius"));
+        assert_eq!(
+            label(&v, Some(&p.record())).as_deref(),
+            Some("HDR (PQ), previewed as SDR")
+        );
+        let off = ColorPlan::new(&v, HdrTonemap::Off);
+        assert!(!off.chain((64, 36)).contains("tonemap"));
+        assert!(off.output_args().is_empty());
+        assert_eq!(off.record().output, "source");
+    }
+
+    #[test]
+    fn wide_gamut_sdr_converts_and_plain_8_bit_is_left_alone() {
+        let p3 = ColorPlan::new(
+            &video("iec61966-2-1", "smpte432", "yuv420p"),
+            HdrTonemap::Mobius,
+        );
+        assert!(p3.chain((64, 36)).contains("p=bt709"));
+        assert!(p3.to_bt709());
+        let plain = ColorPlan::new(&video("bt709", "bt709", "yuv420p"), HdrTonemap::Mobius);
+        assert_eq!(plain.chain((64, 36)), "");
+        let prores = ColorPlan::new(&video("bt709", "bt709", "yuv422p10le"), HdrTonemap::Off);
+        assert!(prores.chain((64, 36)).contains("error_diffusion"));
+        assert!(!prores.to_bt709());
+    }
+}

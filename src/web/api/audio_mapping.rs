@@ -1,0 +1,95 @@
+//! `PUT /api/assets/{id}/audio-mapping {mapping}`: choose which audio tracks make the current
+//! version's preview stereo (`track:N`, `pair:L,R`, `5.1:N`). Recorded on the version; a ready
+//! preview gets its audio re-rendered by a job (202 `{job_id}`), one still to be made uses the
+//! choice when it is (200 `{job_id: null}`).
+
+use crate::audit::{self, Entry};
+use crate::auth::{Auth, perm};
+use crate::db::models::{asset, version};
+use crate::error::AppError;
+use crate::media::TechnicalMetadata;
+use crate::media::audio::AudioMapping;
+use crate::queue::{self, jobs::audio_mapping::AudioRemap};
+use crate::state::AppState;
+use crate::web::ApiResult;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assets/{id}/audio-mapping", web::put().to(set_mapping));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingBody {
+    mapping: String,
+}
+
+async fn set_mapping(
+    st: web::Data<AppState>,
+    auth: Auth<perm::AssetsWrite>,
+    path: web::Path<Uuid>,
+    body: web::Json<MappingBody>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let mapping: AudioMapping = body
+        .mapping
+        .parse()
+        .map_err(|e: String| AppError::bad_request("invalid-audio-mapping", e))?;
+    let a = st
+        .db
+        .run(move |c| asset::find_live(c, id))
+        .await?
+        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
+    let vid = a
+        .current_version_id
+        .ok_or_else(|| AppError::conflict("no-version", "This asset has no version yet."))?;
+    let v = st
+        .db
+        .run(move |c| version::find(c, vid))
+        .await?
+        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
+    let meta: Option<TechnicalMetadata> = v.technical.and_then(|t| serde_json::from_value(t).ok());
+    // Before probing the tracks are unknown: the preview job checks the choice then.
+    if let Some(meta) = &meta {
+        if meta.audio.is_empty() {
+            return Err(AppError::conflict(
+                "no-audio",
+                "This asset has no audio tracks to map.",
+            ));
+        }
+        mapping
+            .check(&meta.audio)
+            .map_err(|e| AppError::bad_request("invalid-audio-mapping", e))?;
+    }
+    let text = mapping.to_string();
+    let m = text.clone();
+    st.db
+        .run(move |c| version::set_audio_mapping(c, vid, &m))
+        .await?;
+    let job_id = if v.status == "ready" {
+        Some(
+            queue::enqueue(
+                &st,
+                &AudioRemap {
+                    asset_id: id,
+                    version_id: vid,
+                    mapping,
+                },
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let entry = Entry::by(&auth, "asset.audio_mapping")
+        .target("asset", id)
+        .details(serde_json::json!({ "version_id": vid, "mapping": text, "job_id": job_id }));
+    audit::record(&st.db, entry).await?;
+    let body = serde_json::json!({ "audio_mapping": text, "job_id": job_id });
+    Ok(match job_id {
+        Some(_) => HttpResponse::Accepted().json(body),
+        None => HttpResponse::Ok().json(body),
+    })
+}
