@@ -7,7 +7,7 @@ use crate::db::models::upload;
 use crate::error::AppError;
 use crate::limits::Slot;
 use crate::state::AppState;
-use crate::storage::local::presign::{self, Grant, Op, Rejection, Signer};
+use crate::storage::local::presign::{self, Grant, Op, Rejection};
 use crate::storage::{Bucket, ByteStream, PutOptions, RangeRequest, StorageError, validate_key};
 use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;
@@ -36,10 +36,8 @@ fn rejected(status: StatusCode, code: &'static str, message: &str) -> AppError {
 
 /// Checks the URL: local storage, well formed, signed by us, not expired, for one of `ops`.
 fn authorize(req: &HttpRequest, state: &AppState, ops: &[Op]) -> Result<Grant, AppError> {
-    if state.storage.backend() != "local" {
-        return Err(AppError::not_found("No such route."));
-    }
-    let Some(signer) = Signer::from_config(&state.config) else {
+    // Only storage that answers its own presigned URLs has these routes.
+    let Some(signer) = state.storage.own_url_signer() else {
         return Err(AppError::not_found(
             "Local presigned URLs are not configured.",
         ));
