@@ -26,6 +26,9 @@ pub struct AppState {
     pub puts: Arc<crate::limits::InFlight>,
     /// The ladder's H.264 encoder, chosen once per process by a test encode (worker start).
     pub preview_encoder: Arc<tokio::sync::OnceCell<crate::media::encoder::Encoder>>,
+    /// The edge URL signer (`MM_EDGE_KEYS`), built once at start: the keys are decoded and
+    /// prepared here, not on every request that signs a preview or a poster.
+    pub signer: Arc<crate::signing::Signer>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
         let storage = storage::open(&config).await.context("opening storage")?;
         let hub_redis = redis.clone();
         Ok(Self {
+            signer: Arc::new(crate::signing::Signer::new(&config.edge_keys)),
             config,
             db,
             redis,

@@ -9,10 +9,9 @@ pub mod workdir;
 use uuid::Uuid;
 
 /// `previews/<asset-id>/<version-id>`: the prefix of one version's preview set, without a
-/// trailing slash (the previews bucket is separate, the `previews/` segment keeps keys
-/// self-describing and matches the edge's signed paths).
+/// trailing slash (`storage::PreviewKey` builds it).
 pub fn prefix(asset_id: Uuid, version_id: Uuid) -> String {
-    format!("previews/{asset_id}/{version_id}")
+    crate::storage::PreviewKey::new(asset_id, version_id).prefix()
 }
 
 /// The key of the master playlist under `prefix`: it exists only once the set is complete.

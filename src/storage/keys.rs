@@ -1,6 +1,45 @@
 //! Object keys: what a valid key is, and how keys and download names go into URLs and headers.
 
 use super::{MAX_PARTS, Result, StorageError};
+use uuid::Uuid;
+
+/// Where one version's previews live in the previews bucket: every `previews/<asset>/<version>`
+/// key is built here, so the worker that writes them, the edge paths that are signed and the
+/// clean-up that removes them cannot disagree (the `previews/` segment keeps keys
+/// self-describing and matches the edge's signed paths).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreviewKey {
+    pub asset_id: Uuid,
+    pub version_id: Uuid,
+}
+
+impl PreviewKey {
+    pub fn new(asset_id: Uuid, version_id: Uuid) -> Self {
+        Self {
+            asset_id,
+            version_id,
+        }
+    }
+
+    /// `previews/<asset>/<version>`, without a trailing slash: what the set is published under.
+    pub fn prefix(&self) -> String {
+        format!(
+            "{}/{}",
+            Self::asset_dir(self.asset_id).trim_end_matches('/'),
+            self.version_id
+        )
+    }
+
+    /// `previews/<asset>/<version>/`: the directory a signed edge URL grants.
+    pub fn dir(&self) -> String {
+        format!("{}/", self.prefix())
+    }
+
+    /// `previews/<asset>/`: every version's previews of one asset.
+    pub fn asset_dir(asset_id: Uuid) -> String {
+        format!("previews/{asset_id}/")
+    }
+}
 
 /// Percent-encodes a key for a URL path, keeping `/` between segments.
 pub fn encode_key(key: &str) -> String {

@@ -4,12 +4,12 @@
 mod error;
 mod keys;
 pub mod local;
-mod range;
+pub mod range;
 pub mod s3;
 
 pub use error::StorageError;
 pub(crate) use keys::check_part_number;
-pub use keys::{content_disposition, encode_key, validate_key};
+pub use keys::{PreviewKey, content_disposition, encode_key, validate_key};
 pub use range::{ByteRange, RangeRequest};
 
 use async_trait::async_trait;
@@ -116,6 +116,12 @@ pub struct CompletedPart {
 pub trait Storage: Send + Sync + 'static {
     /// Backend name for health output: `local` or `s3`.
     fn backend(&self) -> &'static str;
+
+    /// The signer of the presigned URLs mm answers itself (`/storage/...`, local storage with
+    /// `MM_SECRET_KEY`); `None` when another service answers them (S3) or none can be signed.
+    fn own_url_signer(&self) -> Option<&local::presign::Signer> {
+        None
+    }
 
     /// Writes an object from a stream; readers see the old object or the whole new one.
     async fn put(

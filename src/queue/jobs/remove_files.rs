@@ -3,7 +3,7 @@
 
 use crate::db::models::version;
 use crate::queue::{Job, JobContext, JobError, Subject};
-use crate::storage::Bucket;
+use crate::storage::{Bucket, PreviewKey};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -28,7 +28,7 @@ impl Job for RemoveAssetFiles {
         let asset_id = self.asset_id;
         let previews = st
             .storage
-            .list(Bucket::Previews, &format!("previews/{asset_id}/"))
+            .list(Bucket::Previews, &PreviewKey::asset_dir(asset_id))
             .await?;
         for obj in previews {
             st.storage.delete(Bucket::Previews, &obj.key).await?;

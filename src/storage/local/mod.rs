@@ -108,6 +108,10 @@ impl Storage for LocalStorage {
         "local"
     }
 
+    fn own_url_signer(&self) -> Option<&presign::Signer> {
+        self.signer.as_ref()
+    }
+
     async fn put(
         &self,
         bucket: Bucket,

@@ -5,7 +5,7 @@ use crate::auth::{Auth, Permission, perm};
 use crate::config::SIGN_DEFAULT_SECS;
 use crate::db::models::{asset, version};
 use crate::error::AppError;
-use crate::signing::{self, SignError, Signer};
+use crate::signing::{self, SignError};
 use crate::state::AppState;
 use crate::web::ApiResult;
 use actix_web::http::StatusCode;
@@ -77,9 +77,9 @@ pub async fn sign_preview(
             ));
         }
     };
-    let signer = Signer::new(&state.config.edge_keys);
     let exp = signing::now() + ttl;
-    let signed = signer
+    let signed = state
+        .signer
         .playback_url(
             &state.config.edge_public_base,
             &target,
@@ -178,5 +178,5 @@ async fn preview_of_asset(state: &AppState, id: &str) -> Result<String, AppError
             "This asset has no stored version yet, so no preview to play.",
         )
     })?;
-    Ok(format!("previews/{}/{version}/", asset.id))
+    Ok(crate::storage::PreviewKey::new(asset.id, version).dir())
 }

@@ -4,10 +4,10 @@
 //! storage these routes do not exist (404).
 
 use crate::db::models::upload;
-use crate::error::{AppError, ErrorBody};
+use crate::error::AppError;
 use crate::limits::Slot;
 use crate::state::AppState;
-use crate::storage::local::presign::{self, Grant, Op, Rejection, Signer};
+use crate::storage::local::presign::{self, Grant, Op, Rejection};
 use crate::storage::{Bucket, ByteStream, PutOptions, RangeRequest, StorageError, validate_key};
 use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;
@@ -36,10 +36,8 @@ fn rejected(status: StatusCode, code: &'static str, message: &str) -> AppError {
 
 /// Checks the URL: local storage, well formed, signed by us, not expired, for one of `ops`.
 fn authorize(req: &HttpRequest, state: &AppState, ops: &[Op]) -> Result<Grant, AppError> {
-    if state.storage.backend() != "local" {
-        return Err(AppError::not_found("No such route."));
-    }
-    let Some(signer) = Signer::from_config(&state.config) else {
+    // Only storage that answers its own presigned URLs has these routes.
+    let Some(signer) = state.storage.own_url_signer() else {
         return Err(AppError::not_found(
             "Local presigned URLs are not configured.",
         ));
@@ -323,12 +321,7 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespons
     let range = header_str(&req, header::RANGE).and_then(RangeRequest::parse_header);
     let obj = match state.storage.get(grant.bucket, &grant.key, range).await {
         Err(StorageError::RangeNotSatisfiable { size }) => {
-            return Ok(HttpResponse::RangeNotSatisfiable()
-                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
-                .json(ErrorBody {
-                    code: "range-not-satisfiable",
-                    message: "The requested range is outside the object.",
-                }));
+            return Ok(crate::storage::range::unsatisfiable(size));
         }
         other => other?,
     };
@@ -336,10 +329,7 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespons
     let mut resp = match obj.range {
         Some(r) => {
             let mut b = HttpResponse::PartialContent();
-            b.insert_header((
-                header::CONTENT_RANGE,
-                format!("bytes {}-{}/{}", r.start, r.end, meta.size),
-            ));
+            b.insert_header((header::CONTENT_RANGE, r.content_range(meta.size)));
             b
         }
         None => HttpResponse::Ok(),

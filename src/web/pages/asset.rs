@@ -136,7 +136,7 @@ pub async fn page(
     };
     let tech = shown.technical.clone().unwrap_or(serde_json::Value::Null);
     let playable = status == "ready" && matches!(shown.media_type.as_str(), "video" | "audio");
-    let prefix = format!("previews/{}/{}/", detail.asset.id, shown.id);
+    let prefix = crate::storage::PreviewKey::new(detail.asset.id, shown.id).dir();
     let player = serde_json::json!({
         "asset_id": detail.asset.id,
         "version_id": shown.id,
@@ -187,7 +187,7 @@ pub async fn page(
                     .iter()
                     .find(|j| j.kind == super::library::POSTER_KIND && j.state == "ready")
                     .map(|j| j.id);
-                super::posters::Posters::new(&st.config).url(detail.asset.id, shown.id, rerender)
+                super::posters::Posters::new(&st).url(detail.asset.id, shown.id, rerender)
             })
             .flatten(),
         is_current,

@@ -156,7 +156,7 @@ pub async fn page(
         .run(move |c| library::for_page(c, &asset_ids, &version_ids, (PREVIEW_KIND, POSTER_KIND)))
         .await?;
     let db_done = started.elapsed();
-    let posters = Posters::new(&st.config);
+    let posters = Posters::new(&st);
     let cards: Vec<Card> = listed
         .items
         .iter()

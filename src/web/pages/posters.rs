@@ -1,8 +1,8 @@
 //! Poster URLs for pages: each signed for its preview directory on the edge, with an expiry
 //! rounded to the hour so a poster keeps one URL (and stays in the browser's cache) for an hour.
 
-use crate::config::Config;
 use crate::signing::{self, Signer};
+use crate::state::AppState;
 use uuid::Uuid;
 
 /// The poster file the preview pipeline writes in each preview directory.
@@ -12,17 +12,17 @@ pub const POSTER: &str = "poster.jpg";
 const MIN_LEFT: u64 = 3600;
 
 pub struct Posters<'a> {
-    signer: Signer,
+    signer: &'a Signer,
     base: &'a str,
     exp: u64,
 }
 
 impl<'a> Posters<'a> {
-    pub fn new(config: &'a Config) -> Self {
+    pub fn new(state: &'a AppState) -> Self {
         let hour = signing::now() / 3600 + 1;
         Posters {
-            signer: Signer::new(&config.edge_keys),
-            base: &config.edge_public_base,
+            signer: &state.signer,
+            base: &state.config.edge_public_base,
             exp: hour * 3600 + MIN_LEFT,
         }
     }
@@ -31,7 +31,7 @@ impl<'a> Posters<'a> {
     /// configuration: the api role requires one). `rerender`, the last poster job, goes in the
     /// query (which the edge ignores) so a new poster is not hidden by the cached old one.
     pub fn url(&self, asset: Uuid, version: Uuid, rerender: Option<Uuid>) -> Option<String> {
-        let prefix = format!("previews/{asset}/{version}/");
+        let prefix = crate::storage::PreviewKey::new(asset, version).dir();
         // The token grants the whole directory; the URL names its playlist, so the poster
         // takes the playlist's place.
         let signed = self
