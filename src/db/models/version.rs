@@ -37,6 +37,8 @@ pub struct Version {
     pub updated_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub stored_at: Option<OffsetDateTime>,
+    /// none, in_review, approved or changes_requested (see `review::decisions`).
+    pub review_status: String,
 }
 
 impl Version {
