@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(libpq-dev postgresql redis-server ffmpeg chromium chromium-driver nginx-light wrk
   pkg-config fonts-liberation)
 MOTO_VENV=/opt/mm-tools/moto
+OTIO_VENV=/opt/mm-tools/otio
 
 step() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
@@ -68,6 +69,22 @@ else
   as_root python3 -m venv "$MOTO_VENV"
   as_root "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION"
   "$MOTO_VENV/bin/moto_server" --help >/dev/null 2>&1 || die "moto_server did not install in $MOTO_VENV"
+fi
+
+# 2b. OpenTimelineIO with its CMX 3600 and FCPXML readers, pinned, in its own venv: the review
+#     tests read mm's marker exports back with it (0.18 ships neither reader inside).
+OTIO_PINS=(opentimelineio==0.18.1 otio-cmx3600-adapter==1.0.0 otio-fcpx-xml-adapter==1.0.0)
+if [ -x "$OTIO_VENV/bin/python" ] &&
+  "$OTIO_VENV/bin/python" -c "
+import sys, importlib.metadata as m
+want = dict(p.split('==') for p in sys.argv[1:])
+sys.exit(any(m.version(k) != v for k, v in want.items()))" "${OTIO_PINS[@]}" 2>/dev/null; then
+  step "otio: ${OTIO_PINS[*]} present ($OTIO_VENV)"
+else
+  step "otio: installing ${OTIO_PINS[*]} from PyPI into $OTIO_VENV"
+  as_root python3 -m venv "$OTIO_VENV"
+  as_root "$OTIO_VENV/bin/pip" install -q --disable-pip-version-check "${OTIO_PINS[@]}"
+  "$OTIO_VENV/bin/python" -c 'import opentimelineio' || die "opentimelineio did not install in $OTIO_VENV"
 fi
 
 # 3. npm packages (hls.js for the player, playwright-core for browser tests), pinned by the lockfile.

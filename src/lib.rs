@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod previews;
 pub mod queue;
 pub mod redis_pool;
+pub mod review;
 pub mod roles;
 pub mod signing;
 pub mod state;

@@ -19,12 +19,14 @@ pub struct ListParams {
     pub q: Option<String>,
     pub status: Option<String>,
     pub media_type: Option<String>,
+    /// The current version's review status: none, in_review, approved, changes_requested.
+    pub review: Option<String>,
     /// Created at or after: a date (`2026-11-01`) or an RFC 3339 time.
     pub from: Option<String>,
     /// Created before: a date (the whole day counts) or an RFC 3339 time.
     pub to: Option<String>,
     /// `-created_at` (default), `created_at`, `title`, `-title`, `size`, `-size`, `relevance`
-    /// (default with `q`).
+    /// (default with `q`), `review` (changes requested, in review, not reviewed, approved).
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -98,6 +100,14 @@ impl ListParams {
                 "media_type must be video, audio or image.",
             ));
         }
+        if let Some(r) = &self.review
+            && !crate::review::decisions::STATUSES.contains(&r.as_str())
+        {
+            return Err(bad(
+                "invalid-query",
+                "review must be none, in_review, approved or changes_requested.",
+            ));
+        }
         let sort = match self.sort.as_deref() {
             None if tsquery.is_some() => Sort::Relevance,
             None | Some("-created_at") => Sort::NewestFirst,
@@ -107,10 +117,11 @@ impl ListParams {
             Some("size") => Sort::SmallestFirst,
             Some("-size") => Sort::LargestFirst,
             Some("relevance") => Sort::Relevance,
+            Some("review") => Sort::Review,
             Some(_) => {
                 return Err(bad(
                     "invalid-query",
-                    "sort must be one of -created_at, created_at, title, -title, size, -size, relevance.",
+                    "sort must be one of -created_at, created_at, title, -title, size, -size, relevance, review.",
                 ));
             }
         };
@@ -140,6 +151,7 @@ impl ListParams {
                 tsquery,
                 status: self.status.clone(),
                 media_type: self.media_type.clone(),
+                review_status: self.review.clone(),
                 created_from,
                 created_before,
                 sort,
@@ -192,6 +204,12 @@ mod tests {
         assert_eq!(p(|l| l.per_page = Some(500)), Some("invalid-query"));
         assert_eq!(p(|l| l.status = Some("lost".into())), Some("invalid-query"));
         assert_eq!(p(|l| l.sort = Some("random".into())), Some("invalid-query"));
+        assert_eq!(
+            p(|l| l.review = Some("maybe".into())),
+            Some("invalid-query")
+        );
+        assert_eq!(p(|l| l.review = Some("approved".into())), None);
+        assert_eq!(p(|l| l.sort = Some("review".into())), None);
         assert_eq!(
             p(|l| l.from = Some("yesterday".into())),
             Some("invalid-query")

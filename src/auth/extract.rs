@@ -66,6 +66,9 @@ pub mod perm {
         UsersManage => Some(Permission::UsersManage);
         TokensManage => Some(Permission::TokensManage);
         AuditRead => Some(Permission::AuditRead);
+        CommentsWrite => Some(Permission::CommentsWrite);
+        ReviewDecide => Some(Permission::ReviewDecide);
+        CommentsModerate => Some(Permission::CommentsModerate);
     }
 }
 

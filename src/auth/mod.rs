@@ -57,11 +57,18 @@ pub enum Permission {
     /// Create, list and revoke one's own API tokens.
     TokensManage,
     AuditRead,
+    /// Write, edit and resolve comments on assets one can read.
+    CommentsWrite,
+    /// Record `approved` / `changes_requested` on a version.
+    ReviewDecide,
+    /// Delete anyone's comment.
+    CommentsModerate,
 }
 
 use Permission as P;
 
-/// THE permission table. Admin may do everything; Viewer may only browse and play.
+/// THE permission table. Admin may do everything; Viewer may browse, play, comment and decide
+/// (every role reviews what it can see); Manager and Admin moderate comments.
 pub const fn permissions_of(role: Role) -> &'static [Permission] {
     match role {
         Role::Admin => Permission::ALL,
@@ -74,6 +81,9 @@ pub const fn permissions_of(role: Role) -> &'static [Permission] {
             P::PreviewsSign,
             P::TokensManage,
             P::AuditRead,
+            P::CommentsWrite,
+            P::ReviewDecide,
+            P::CommentsModerate,
         ],
         Role::Editor => &[
             P::AssetsRead,
@@ -82,8 +92,15 @@ pub const fn permissions_of(role: Role) -> &'static [Permission] {
             P::UploadsCreate,
             P::PreviewsSign,
             P::TokensManage,
+            P::CommentsWrite,
+            P::ReviewDecide,
         ],
-        Role::Viewer => &[P::AssetsRead, P::PreviewsSign],
+        Role::Viewer => &[
+            P::AssetsRead,
+            P::PreviewsSign,
+            P::CommentsWrite,
+            P::ReviewDecide,
+        ],
     }
 }
 
@@ -98,6 +115,9 @@ impl Permission {
         P::UsersManage,
         P::TokensManage,
         P::AuditRead,
+        P::CommentsWrite,
+        P::ReviewDecide,
+        P::CommentsModerate,
     ];
 
     /// The name used in token scopes, CLI flags and API bodies.
@@ -112,6 +132,9 @@ impl Permission {
             P::UsersManage => "users:manage",
             P::TokensManage => "tokens:manage",
             P::AuditRead => "audit:read",
+            P::CommentsWrite => "comments:write",
+            P::ReviewDecide => "review:decide",
+            P::CommentsModerate => "comments:moderate",
         }
     }
 
@@ -251,14 +274,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admin_may_do_everything_and_viewer_only_browse_and_play() {
+    fn admin_may_do_everything_and_viewer_browse_play_and_review() {
         for p in Permission::ALL {
             assert!(Role::Admin.can(*p), "{p}");
         }
         assert_eq!(
             permissions_of(Role::Viewer),
-            [P::AssetsRead, P::PreviewsSign]
+            [
+                P::AssetsRead,
+                P::PreviewsSign,
+                P::CommentsWrite,
+                P::ReviewDecide
+            ]
         );
+        assert!(Role::Manager.can(P::CommentsModerate));
+        assert!(!Role::Editor.can(P::CommentsModerate));
         assert!(!Role::Manager.can(P::UsersManage));
         assert!(Role::Manager.can(P::AuditRead));
         assert!(!Role::Editor.can(P::AuditRead));

@@ -100,6 +100,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        review_status -> Text,
     }
 }
 
@@ -156,8 +157,46 @@ diesel::table! {
         updated_at -> Timestamptz,
         stored_at -> Nullable<Timestamptz>,
         audio_mapping -> Nullable<Text>,
+        review_status -> Text,
     }
 }
 
 diesel::joinable!(asset_versions -> assets (asset_id));
 diesel::allow_tables_to_appear_in_same_query!(assets, asset_versions, uploads, jobs);
+
+diesel::table! {
+    comments (id) {
+        id -> Uuid,
+        asset_id -> Uuid,
+        version_id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        frame -> Nullable<Int8>,
+        frame_end -> Nullable<Int8>,
+        body -> Text,
+        mentions -> Array<Text>,
+        drawing -> Nullable<Jsonb>,
+        visibility -> Text,
+        author_id -> Nullable<Uuid>,
+        author_name -> Text,
+        resolved_by -> Nullable<Uuid>,
+        resolved_by_name -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamptz>,
+        edited -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    review_decisions (id) {
+        id -> Uuid,
+        asset_id -> Uuid,
+        version_id -> Uuid,
+        reviewer_id -> Nullable<Uuid>,
+        reviewer_name -> Text,
+        decision -> Text,
+        note -> Text,
+        created_at -> Timestamptz,
+    }
+}

@@ -45,6 +45,20 @@ pub enum Event {
         label: &'static str,
         error: Option<String>,
     },
+    /// A comment on one of the asset's versions changed; pages re-fetch the list.
+    Comment {
+        /// created, updated, resolved, reopened or deleted.
+        action: &'static str,
+        version_id: Uuid,
+        comment_id: Uuid,
+        parent_id: Option<Uuid>,
+    },
+    /// A version's review status after a decision.
+    Review {
+        version_id: Uuid,
+        status: &'static str,
+        label: &'static str,
+    },
 }
 
 impl Event {

@@ -17,6 +17,7 @@ mod jobs;
 mod lifecycle;
 mod pages;
 mod preview;
+mod review;
 mod storage_contract;
 mod storage_local;
 mod storage_s3;

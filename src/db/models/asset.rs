@@ -30,6 +30,9 @@ pub struct Asset {
     pub updated_at: OffsetDateTime,
     #[serde(skip)]
     pub deleted_at: Option<OffsetDateTime>,
+    /// The current version's review status (see `review::decisions`), copied here so the
+    /// library filters and sorts on it.
+    pub review_status: String,
 }
 
 #[derive(Clone, Debug, Insertable)]
@@ -91,8 +94,9 @@ pub fn set_current(
             assets::status.eq(status),
             assets::updated_at.eq(diesel::dsl::now),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    // The review status is the version's own: a new version starts afresh.
+    crate::db::models::decision::copy_status_to_asset(conn, version_id)
 }
 
 /// Title, description and tags; `None` leaves a field as it is.
@@ -138,6 +142,8 @@ pub enum Sort {
     SmallestFirst,
     /// Best match first (only with a search).
     Relevance,
+    /// What needs attention first: changes requested, in review, not reviewed, approved.
+    Review,
 }
 
 /// One library query: every filter optional.
@@ -147,6 +153,7 @@ pub struct ListQuery {
     pub tsquery: Option<String>,
     pub status: Option<String>,
     pub media_type: Option<String>,
+    pub review_status: Option<String>,
     pub created_from: Option<OffsetDateTime>,
     pub created_before: Option<OffsetDateTime>,
     pub sort: Sort,
@@ -170,6 +177,9 @@ fn filtered(q: &ListQuery) -> assets::BoxedQuery<'static, Pg> {
     }
     if let Some(m) = &q.media_type {
         query = query.filter(assets::media_type.eq(m.clone()));
+    }
+    if let Some(r) = &q.review_status {
+        query = query.filter(assets::review_status.eq(r.clone()));
     }
     if let Some(t) = q.created_from {
         query = query.filter(assets::created_at.ge(t));
@@ -212,6 +222,16 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> QueryResult<(Vec<Asset>, 
             .then_order_by(assets::id.desc()),
         (Sort::LargestFirst, _) => query
             .order(assets::size_bytes.desc())
+            .then_order_by(assets::id.desc()),
+        (Sort::Review, _) => query
+            .order(
+                sql::<diesel::sql_types::Integer>(
+                    "CASE review_status WHEN 'changes_requested' THEN 0 WHEN 'in_review' THEN 1 \
+                     WHEN 'none' THEN 2 ELSE 3 END",
+                )
+                .asc(),
+            )
+            .then_order_by(assets::created_at.desc())
             .then_order_by(assets::id.desc()),
         (Sort::SmallestFirst, _) => query
             .order(assets::size_bytes.asc())

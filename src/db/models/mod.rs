@@ -3,6 +3,8 @@
 pub mod api_tokens;
 pub mod asset;
 pub mod audit;
+pub mod comment;
+pub mod decision;
 pub mod deployment;
 pub mod job;
 pub mod library;

@@ -40,6 +40,8 @@ pub struct Version {
     /// Which audio tracks make the preview's stereo (`pair:1,2`); none until the preview
     /// job has chosen the default for the master's layout.
     pub audio_mapping: Option<String>,
+    /// none, in_review, approved or changes_requested (see `review::decisions`).
+    pub review_status: String,
 }
 
 impl Version {

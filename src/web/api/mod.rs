@@ -5,11 +5,13 @@ mod assets;
 mod audio_mapping;
 mod audit;
 mod auth;
+mod comments;
 mod health;
 mod jobs;
 mod legacy;
 mod poster;
 mod previews;
+mod review;
 mod sign;
 mod storage_local;
 mod stream_guard;
@@ -36,6 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(jobs::configure)
             .configure(uploads::configure)
             .configure(assets::configure)
+            .configure(comments::configure)
+            .configure(review::configure)
             .configure(legacy::configure)
             .configure(storage_local::configure),
     );

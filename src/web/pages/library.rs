@@ -110,6 +110,7 @@ fn params(q: &LibraryQuery) -> ListParams {
         q: some(&q.q),
         status: some(&q.status),
         media_type: some(&q.media),
+        review: some(&q.review),
         from: some(&q.from),
         to: some(&q.to),
         sort: Some(q.api_sort().to_string()),

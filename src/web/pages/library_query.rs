@@ -17,6 +17,7 @@ pub struct Raw {
     pub q: Option<String>,
     pub status: Option<String>,
     pub media: Option<String>,
+    pub review: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub sort: Option<String>,
@@ -32,6 +33,8 @@ pub struct LibraryQuery {
     pub status: String,
     /// "" (all), video, audio, image.
     pub media: String,
+    /// "" (all), none, in_review, approved, changes_requested.
+    pub review: String,
     pub from: String,
     pub to: String,
     /// "" (newest), relevance, newest, oldest, title, size.
@@ -56,12 +59,21 @@ pub const MEDIA_OPTIONS: &[(&str, &str)] = &[
     ("audio", "Audio"),
     ("image", "Image"),
 ];
+/// The review statuses, as the library API filters on them.
+pub const REVIEW_OPTIONS: &[(&str, &str)] = &[
+    ("", "Any review"),
+    ("none", "Not reviewed"),
+    ("in_review", "In review"),
+    ("changes_requested", "Changes requested"),
+    ("approved", "Approved"),
+];
 pub const SORT_OPTIONS: &[(&str, &str)] = &[
     ("relevance", "Best match"),
     ("newest", "Newest first"),
     ("oldest", "Oldest first"),
     ("title", "Title A–Z"),
     ("size", "Largest first"),
+    ("review", "Needs review first"),
 ];
 
 fn pick(
@@ -90,6 +102,7 @@ impl Default for LibraryQuery {
             q: String::new(),
             status: String::new(),
             media: String::new(),
+            review: String::new(),
             from: String::new(),
             to: String::new(),
             sort: String::new(),
@@ -111,6 +124,12 @@ impl LibraryQuery {
             "status",
         );
         let media = pick(raw.media.as_deref(), MEDIA_OPTIONS, &mut problems, "type");
+        let review = pick(
+            raw.review.as_deref(),
+            REVIEW_OPTIONS,
+            &mut problems,
+            "review status",
+        );
         let sort = match raw.sort.as_deref().map(str::trim) {
             None | Some("") => String::new(),
             Some(s) if SORT_OPTIONS.iter().any(|(v, _)| *v == s) => s.to_string(),
@@ -147,6 +166,7 @@ impl LibraryQuery {
             q,
             status,
             media,
+            review,
             from,
             to,
             sort,
@@ -174,6 +194,7 @@ impl LibraryQuery {
             "oldest" => "created_at",
             "title" => "title",
             "size" => "-size",
+            "review" => "review",
             _ => "-created_at",
         }
     }
@@ -182,6 +203,7 @@ impl LibraryQuery {
         !(self.q.is_empty()
             && self.status.is_empty()
             && self.media.is_empty()
+            && self.review.is_empty()
             && self.from.is_empty()
             && self.to.is_empty())
     }
@@ -197,6 +219,7 @@ impl LibraryQuery {
             ("q", &self.q),
             ("status", &self.status),
             ("media", &self.media),
+            ("review", &self.review),
             ("from", &self.from),
             ("to", &self.to),
         ] {
@@ -241,6 +264,7 @@ mod tests {
                 "q" => r.q = v,
                 "status" => r.status = v,
                 "media" => r.media = v,
+                "review" => r.review = v,
                 "from" => r.from = v,
                 "to" => r.to = v,
                 "sort" => r.sort = v,

@@ -306,6 +306,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// `{placeholder}` -> value.
 pub fn seed_for_matrix(app: &TestApp, owner: Uuid) -> Vec<(&'static str, String)> {
     use diesel::RunQueryDsl;
+    let comment = Uuid::new_v4();
     let (a, v, j, u, d) = (
         Uuid::new_v4(),
         Uuid::new_v4(),
@@ -337,6 +338,11 @@ pub fn seed_for_matrix(app: &TestApp, owner: Uuid) -> Vec<(&'static str, String)
              staging_key, asset_id, version_id, job_id) VALUES ('{d}', '{owner}', 'single', 'completed', 'm.mov', 'm.mov', \
              'video/quicktime', 'video', 10, 'staging/{d}/m.mov', '{a}', '{v}', '{j}')"
         ),
+        // A comment by the caller, for the routes that act on one's own comment.
+        format!(
+            "INSERT INTO comments (id, asset_id, version_id, frame, body, author_id, author_name) \
+             VALUES ('{comment}', '{a}', '{v}', 0, 'matrix', '{owner}', 'matrix')"
+        ),
     ] {
         diesel::sql_query(q).execute(&mut c).unwrap();
     }
@@ -347,5 +353,6 @@ pub fn seed_for_matrix(app: &TestApp, owner: Uuid) -> Vec<(&'static str, String)
         ("{done_upload}", d.to_string()),
         ("{done_key}", format!("staging/{d}/m.mov")),
         ("{version}", v.to_string()),
+        ("{comment}", comment.to_string()),
     ]
 }

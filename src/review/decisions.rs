@@ -1,0 +1,279 @@
+//! Reviewers' decisions on a version and the review status that follows from them.
+//!
+//! The status of a version, from each reviewer's LATEST decision (earlier ones stay as history):
+//! - `changes_requested` when any reviewer's latest decision asks for changes;
+//! - `approved` when there are decisions and every reviewer's latest one approves;
+//! - `in_review` when the version has comments but nobody has decided yet;
+//! - `none` otherwise.
+//!
+//! A new version starts at `none`: decisions and comments belong to one version.
+
+use crate::audit::{self, Entry};
+use crate::auth::Caller;
+use crate::db::models::decision::{self, DecisionRow, NewDecision};
+use crate::db::models::{asset, version};
+use crate::error::AppError;
+use crate::queue::events::{self, Event};
+use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub const STATUSES: &[&str] = &["none", "in_review", "approved", "changes_requested"];
+
+/// The status from decisions (newest first) and whether the version has comments.
+pub fn status_of(decisions_newest_first: &[DecisionRow], has_comments: bool) -> &'static str {
+    let mut seen = HashSet::new();
+    let mut any = false;
+    let mut changes = false;
+    for d in decisions_newest_first {
+        if seen.insert(
+            d.reviewer_id
+                .map_or(d.reviewer_name.clone(), |i| i.to_string()),
+        ) {
+            any = true;
+            changes |= d.decision == "changes_requested";
+        }
+    }
+    match (any, changes, has_comments) {
+        (true, true, _) => "changes_requested",
+        (true, false, _) => "approved",
+        (false, _, true) => "in_review",
+        _ => "none",
+    }
+}
+
+/// Words for a status, as pages show it.
+pub fn label(status: &str) -> &'static str {
+    match status {
+        "approved" => "Approved",
+        "changes_requested" => "Changes requested",
+        "in_review" => "In review",
+        _ => "Not reviewed",
+    }
+}
+
+fn static_status(s: &str) -> &'static str {
+    STATUSES.iter().copied().find(|x| *x == s).unwrap_or("none")
+}
+
+#[derive(Serialize)]
+pub struct Reviewer {
+    pub id: Option<Uuid>,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct DecisionView {
+    pub id: Uuid,
+    pub decision: String,
+    pub note: String,
+    pub author: Reviewer,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// A later decision by the same reviewer replaced this one.
+    pub superseded: bool,
+}
+
+#[derive(Serialize)]
+pub struct Review {
+    pub version_id: Uuid,
+    pub asset_id: Uuid,
+    pub status: &'static str,
+    pub label: &'static str,
+    /// Each reviewer's latest decision (newest first), then the superseded ones.
+    pub decisions: Vec<DecisionView>,
+}
+
+fn review_of(version_id: Uuid, asset_id: Uuid, status: &str, rows: Vec<DecisionRow>) -> Review {
+    let mut seen = HashSet::new();
+    let (mut latest, mut older) = (Vec::new(), Vec::new());
+    for d in rows {
+        let key = d
+            .reviewer_id
+            .map_or(d.reviewer_name.clone(), |i| i.to_string());
+        let superseded = !seen.insert(key);
+        let v = DecisionView {
+            id: d.id,
+            decision: d.decision,
+            note: d.note,
+            author: Reviewer {
+                id: d.reviewer_id,
+                name: d.reviewer_name,
+            },
+            created_at: d.created_at,
+            superseded,
+        };
+        if superseded {
+            older.push(v)
+        } else {
+            latest.push(v)
+        }
+    }
+    latest.extend(older);
+    let status = static_status(status);
+    Review {
+        version_id,
+        asset_id,
+        status,
+        label: label(status),
+        decisions: latest,
+    }
+}
+
+/// `GET /api/versions/{id}/review`.
+pub async fn review(state: &AppState, version_id: Uuid) -> Result<Review, AppError> {
+    let found = state
+        .db
+        .run(move |c| {
+            let Some(v) = version::find(c, version_id)? else {
+                return Ok(None);
+            };
+            if asset::find_live(c, v.asset_id)?.is_none() {
+                return Ok(None);
+            }
+            Ok(Some((v, decision::for_version(c, version_id)?)))
+        })
+        .await?;
+    let (v, rows) = found.ok_or_else(|| AppError::not_found("No version with this id."))?;
+    Ok(review_of(v.id, v.asset_id, &v.review_status, rows))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub decision: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+fn invalid(m: impl Into<String>) -> AppError {
+    AppError::bad_request("invalid-decision", m)
+}
+
+/// `POST /api/versions/{id}/decisions`: records, recomputes the status, audits, announces.
+pub async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    version_id: Uuid,
+    body: DecisionBody,
+    audit_entry: Entry,
+) -> Result<Review, AppError> {
+    if !matches!(body.decision.as_str(), "approved" | "changes_requested") {
+        return Err(invalid("decision is approved or changes_requested."));
+    }
+    let note = body.note.replace("\r\n", "\n");
+    let note: String = note
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect();
+    let note = note.trim().to_string();
+    if note.chars().count() > super::comments::MAX_BODY {
+        return Err(AppError::bad_request(
+            "body-too-long",
+            "A note may have at most 5000 characters.",
+        ));
+    }
+    let (uid, name) = (caller.user.id, caller.user.display_name.clone());
+    let what = body.decision.clone();
+    let result = state
+        .db
+        .run(move |c| {
+            use diesel::Connection;
+            c.transaction(|c| {
+                let Some(v) = version::find(c, version_id)? else {
+                    return Ok(Err(AppError::not_found("No version with this id.")));
+                };
+                // Locked, so two decisions at once compute the status in turn.
+                if asset::lock_live(c, v.asset_id)?.is_none() {
+                    return Ok(Err(invalid("This version's asset was deleted.")));
+                }
+                decision::insert(
+                    c,
+                    &NewDecision {
+                        id: Uuid::now_v7(),
+                        asset_id: v.asset_id,
+                        version_id,
+                        reviewer_id: Some(uid),
+                        reviewer_name: name,
+                        decision: what.clone(),
+                        note,
+                    },
+                )?;
+                let rows = decision::for_version(c, version_id)?;
+                let status = status_of(&rows, true);
+                decision::set_status(c, version_id, status)?;
+                let entry = audit_entry
+                    .target("version", version_id)
+                    .details(serde_json::json!({
+                        "asset_id": v.asset_id, "decision": what, "status": status,
+                    }));
+                audit::record_in(c, &entry)?;
+                Ok(Ok(review_of(version_id, v.asset_id, status, rows)))
+            })
+        })
+        .await??;
+    announce(state, result.asset_id, version_id, result.status).await;
+    Ok(result)
+}
+
+pub async fn announce(state: &AppState, asset_id: Uuid, version_id: Uuid, status: &'static str) {
+    let e = Event::Review {
+        version_id,
+        status,
+        label: label(status),
+    };
+    events::publish(&state.redis, asset_id, &e).await;
+}
+
+/// A first comment puts an undecided version `in_review`.
+pub async fn on_comment(
+    state: &AppState,
+    asset_id: Uuid,
+    version_id: Uuid,
+) -> Result<(), AppError> {
+    let changed = state
+        .db
+        .run(move |c| decision::start_review(c, version_id))
+        .await?;
+    if changed {
+        announce(state, asset_id, version_id, "in_review").await;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(who: u128, what: &str) -> DecisionRow {
+        DecisionRow {
+            id: Uuid::now_v7(),
+            asset_id: Uuid::nil(),
+            version_id: Uuid::nil(),
+            reviewer_id: Some(Uuid::from_u128(who)),
+            reviewer_name: format!("r{who}"),
+            decision: what.into(),
+            note: String::new(),
+            created_at: OffsetDateTime::now_utc(),
+        }
+    }
+
+    #[test]
+    fn status_follows_each_reviewers_latest_decision() {
+        assert_eq!(status_of(&[], false), "none");
+        assert_eq!(status_of(&[], true), "in_review");
+        assert_eq!(status_of(&[d(1, "approved")], false), "approved");
+        // Newest first: reviewer 1 approved after asking for changes.
+        let rows = [
+            d(1, "approved"),
+            d(2, "approved"),
+            d(1, "changes_requested"),
+        ];
+        assert_eq!(status_of(&rows, true), "approved");
+        let rows = [d(2, "changes_requested"), d(1, "approved")];
+        assert_eq!(status_of(&rows, true), "changes_requested");
+        assert_eq!(label("changes_requested"), "Changes requested");
+    }
+}

@@ -1,0 +1,117 @@
+//! `/api/assets/{id}/comments` and `/api/comments/{id}`: comments at frames of a version, their
+//! replies, edits, soft deletes, resolve/reopen, and the markers export.
+
+use crate::auth::{Auth, perm};
+use crate::review::{self, comments};
+use crate::state::AppState;
+use crate::web::ApiResult;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/assets/{id}/comments", web::get().to(list))
+        .route("/assets/{id}/comments", web::post().to(create))
+        .route("/assets/{id}/comments/export", web::get().to(export))
+        .route("/comments/{id}", web::patch().to(update))
+        .route("/comments/{id}", web::delete().to(delete))
+        .route("/comments/{id}/resolve", web::post().to(resolve))
+        .route("/comments/{id}/reopen", web::post().to(reopen));
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    version_id: Option<Uuid>,
+    resolved: Option<bool>,
+}
+
+/// `GET /api/assets/{id}/comments?version_id&resolved`.
+async fn list(
+    st: web::Data<AppState>,
+    auth: Auth<perm::AssetsRead>,
+    id: web::Path<Uuid>,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let out = review::list(&st, &auth, id.into_inner(), q.version_id, q.resolved).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(out))
+}
+
+/// `POST /api/assets/{id}/comments` -> 201 comment.
+async fn create(
+    st: web::Data<AppState>,
+    auth: Auth<perm::CommentsWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<comments::NewCommentBody>,
+) -> ApiResult<HttpResponse> {
+    let c = comments::create(&st, &auth, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(c))
+}
+
+/// `PATCH /api/comments/{id} {body?, drawing?}`: the author only.
+async fn update(
+    st: web::Data<AppState>,
+    auth: Auth<perm::CommentsWrite>,
+    id: web::Path<Uuid>,
+    body: web::Json<comments::CommentPatch>,
+) -> ApiResult<HttpResponse> {
+    let c = comments::update(&st, &auth, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(c))
+}
+
+/// `DELETE /api/comments/{id}`: the author, or a moderator (checked inside: the route is open
+/// to every writer so authors can delete their own).
+async fn delete(
+    st: web::Data<AppState>,
+    auth: Auth<perm::CommentsWrite>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    comments::delete(&st, &auth, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn resolve(
+    st: web::Data<AppState>,
+    auth: Auth<perm::CommentsWrite>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let c = comments::set_resolved(&st, &auth, id.into_inner(), true).await?;
+    Ok(HttpResponse::Ok().json(c))
+}
+
+async fn reopen(
+    st: web::Data<AppState>,
+    auth: Auth<perm::CommentsWrite>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let c = comments::set_resolved(&st, &auth, id.into_inner(), false).await?;
+    Ok(HttpResponse::Ok().json(c))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportQuery {
+    version_id: Option<Uuid>,
+    format: String,
+}
+
+/// `GET /api/assets/{id}/comments/export?version_id&format=edl|fcpxml|csv`.
+async fn export(
+    st: web::Data<AppState>,
+    _: Auth<perm::AssetsRead>,
+    id: web::Path<Uuid>,
+    q: web::Query<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    let (bytes, content_type, name) =
+        review::export(&st, id.into_inner(), q.version_id, &q.format).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("content-type", content_type))
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("cache-control", "no-store"))
+        .body(bytes))
+}
