@@ -21,7 +21,7 @@ use keys::{parse_edge_keys, secret_bytes};
 pub use limits::{LimitsConfig, human_bytes};
 pub use preview::{PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
-pub use web::{VENDOR_FILES, WebConfig};
+pub use web::{VENDOR_FILES, WebConfig, vendor_file};
 
 use secrecy::SecretString;
 use std::net::IpAddr;

@@ -4,15 +4,32 @@
 use super::{Env, Problem};
 use std::path::{Path, PathBuf};
 
-/// The vendored front-end files mm serves under `/static/vendor/`, each from the npm package
-/// that `npm ci` installs (pinned by package-lock.json), never from a copy kept in git.
-pub const VENDOR_FILES: &[&str] = &["hls.min.js", "hls.worker.js"];
+/// The vendored front-end files mm serves under `/static/vendor/`: each URL name with its path
+/// inside `node_modules`, from the npm package `npm ci` installs (pinned by package-lock.json),
+/// never from a copy kept in git. The container image copies them to `static/vendor/` under
+/// their URL names. The SHA-256 worker imports `sha2.js`, which imports the other three.
+pub const VENDOR_FILES: &[(&str, &str)] = &[
+    ("hls.min.js", "hls.js/dist/hls.min.js"),
+    ("hls.worker.js", "hls.js/dist/hls.worker.js"),
+    ("noble-hashes/sha2.js", "@noble/hashes/sha2.js"),
+    ("noble-hashes/_md.js", "@noble/hashes/_md.js"),
+    ("noble-hashes/_u64.js", "@noble/hashes/_u64.js"),
+    ("noble-hashes/utils.js", "@noble/hashes/utils.js"),
+];
+
+/// Where a vendored file is in `dir`: under its URL name (the image's `static/vendor/`), else
+/// under its `node_modules` path (a checkout after `npm ci`). `None` when it is in neither.
+pub fn vendor_file(dir: &Path, (url_name, npm_path): (&str, &str)) -> Option<PathBuf> {
+    [dir.join(url_name), dir.join(npm_path)]
+        .into_iter()
+        .find(|p| p.is_file())
+}
 
 #[derive(Clone, Debug)]
 pub struct WebConfig {
-    /// `MM_VENDOR_DIR`: the directory holding `hls.min.js` and `hls.worker.js`. Default: the
-    /// static dir's `vendor/` when it has them (the container image), else
-    /// `./node_modules/hls.js/dist` (a checkout after `npm ci`), else the source tree's.
+    /// `MM_VENDOR_DIR`: the directory holding the [`VENDOR_FILES`], by URL name or laid out as
+    /// `node_modules`. Default: the static dir's `vendor/` when it has them (the container
+    /// image), else `./node_modules` (a checkout after `npm ci`), else the source tree's.
     pub vendor_dir: PathBuf,
     /// `MM_UPLOAD_PARALLEL_PARTS`, default 4: parts a browser sends at once per file.
     pub upload_parallel_parts: u32,
@@ -39,11 +56,11 @@ impl WebConfig {
 }
 
 fn default_vendor_dir(static_dir: &Path) -> PathBuf {
-    let has_files = |dir: &Path| VENDOR_FILES.iter().all(|f| dir.join(f).is_file());
+    let has_files = |dir: &Path| VENDOR_FILES.iter().all(|f| vendor_file(dir, *f).is_some());
     let candidates = [
         static_dir.join("vendor"),
-        PathBuf::from("node_modules/hls.js/dist"),
-        concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules/hls.js/dist").into(),
+        PathBuf::from("node_modules"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules").into(),
     ];
     candidates
         .iter()

@@ -2,7 +2,7 @@
 //! templates (`/static/app.js?v=<hash>`), and `/static/*` served with ETags and cache lifetimes
 //! that match the URL (immutable when fingerprinted, revalidated otherwise).
 
-use crate::config::{Config, VENDOR_FILES};
+use crate::config::{Config, VENDOR_FILES, vendor_file};
 use actix_files::NamedFile;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -30,8 +30,10 @@ impl StaticAssets {
         assets
             .add_tree(&config.static_dir, "")
             .with_context(|| format!("reading MM_STATIC_DIR {}", config.static_dir.display()))?;
-        for name in VENDOR_FILES {
-            let path = config.web.vendor_dir.join(name);
+        for &file in VENDOR_FILES {
+            let (name, _) = file;
+            let path = vendor_file(&config.web.vendor_dir, file)
+                .unwrap_or_else(|| config.web.vendor_dir.join(name));
             match hash_file(&path) {
                 Ok(hash) => {
                     assets

@@ -1,10 +1,18 @@
 // The asset page beside the player: live status by SSE, Retry on failure, the details form
 // (PATCH with the CSRF header), "set poster from current frame", and delete.
-(function () {
-  'use strict';
-  var root = document.getElementById('asset');
-  if (!root || !window.mm) return;
-  var api = window.mm.api;
+
+import { api, pageData } from './api.js';
+import { startPlayer } from './player.js';
+import { watch, paintBadge } from './status.js';
+
+var root = document.getElementById('asset');
+if (root) initAsset(root);
+
+function initAsset(root) {
+  // The player is on the page only when a preview is playable.
+  var box = document.querySelector('[data-player]');
+  var data = pageData('player-data');
+  var player = box && data ? startPlayer(box, { data: data, controls: document.querySelector('[data-controls]') }) : null;
   var id = root.dataset.assetId;
   var path = '/api/assets/' + encodeURIComponent(id);
   var badge = root.querySelector('[data-status]');
@@ -21,11 +29,10 @@
   }
 
   function follow() {
-    if (!window.mmStatus) return;
     var state = root.dataset.status;
     if (state === 'ready' || state === 'failed') return;
-    window.mmStatus.watch(id, function (s) {
-      window.mmStatus.paintBadge(badge, s);
+    watch(id, function (s) {
+      paintBadge(badge, s);
       root.dataset.status = s.state;
       bar.hidden = !(s.state === 'processing' || s.state === 'queued');
       if (s.percent != null) bar.value = s.percent;
@@ -44,7 +51,7 @@
       try {
         await api('POST', path + '/reprocess');
         root.dataset.status = 'queued';
-        window.mmStatus.paintBadge(badge, { state: 'queued' });
+        paintBadge(badge, { state: 'queued' });
         errorBox.hidden = true;
         retry.hidden = true;
         message(actionMsg, 'Queued again.');
@@ -88,10 +95,10 @@
   var posterBtn = root.querySelector('[data-set-poster]');
   if (posterBtn) {
     posterBtn.addEventListener('click', async function () {
-      if (!window.mmPlayer) return;
-      var t = window.mmPlayer.currentTime();
+      if (!player) return;
+      var t = player.currentTime();
       posterBtn.disabled = true;
-      var at = window.mmPlayer.timecode();
+      var at = player.timecode();
       try {
         var res = await api('POST', path + '/poster', { time: Math.round(t * 1000) / 1000 });
         message(actionMsg, 'The poster is being made from ' + at + '…');
@@ -101,7 +108,7 @@
           var j = await api('GET', '/api/jobs/' + encodeURIComponent(job));
           if (j.state === 'ready') {
             // Same file name, new bytes: a new query makes the browser fetch it.
-            var video = window.mmPlayer.video;
+            var video = player.video;
             if (video.poster) {
               var u = new URL(video.poster);
               u.searchParams.set('r', job.replace(/-/g, '').slice(0, 12));
@@ -137,4 +144,4 @@
       }
     });
   }
-})();
+}

@@ -2,14 +2,18 @@
 // else a progressive MP4 rendition; a quality menu of the rungs; J/K/L, space, arrows and frame
 // steps with , and . at the real frame rate; timecode; sprite thumbnails on timeline hover; the
 // poster; a waveform for audio. Signed edge URLs are renewed before they expire.
-(function () {
-  'use strict';
-  var data = window.mm && window.mm.pageData('player-data');
-  var box = document.querySelector('[data-player]');
-  if (!data || !box) return;
-  var M = window.mmMedia;
+
+import { api } from './api.js';
+import * as M from './media.js';
+
+// Starts the player in `box` (the [data-player] element holding the <video>). `opts.data` is
+// what the page hands the player (its player-data block), `opts.controls` the [data-controls]
+// element. hls.js is the page's `Hls` when its script was loaded. Returns a handle: the video
+// element, its current time and timecode, the frame rate.
+export function startPlayer(box, opts) {
+  var data = opts.data;
   var video = box.querySelector('video');
-  var controls = document.querySelector('[data-controls]');
+  var controls = opts.controls;
   var q = function (sel) { return controls.querySelector(sel); };
   var seek = q('[data-seek]'), playBtn = q('[data-play]'), tcEl = q('[data-timecode]');
   var durEl = q('[data-duration]'), quality = q('[data-quality]'), scrub = q('[data-scrub]');
@@ -41,7 +45,7 @@
 
   async function sign() {
     var body = data.preview_prefix ? { preview_prefix: data.preview_prefix } : { asset_id: data.asset_id };
-    var res = await window.mm.api('POST', '/api/sign-preview', body);
+    var res = await api('POST', '/api/sign-preview', body);
     base = baseOf(res.url);
     bases.push(base);
     expires = Number(res.exp) || (Date.now() / 1000 + 3600);
@@ -301,7 +305,7 @@
     }
   }
 
-  window.mmPlayer = {
+  var handle = {
     video: video,
     currentTime: function () { return video.currentTime || 0; },
     frameRate: fps,
@@ -328,4 +332,5 @@
     loadExtras();
     paint();
   })();
-})();
+  return handle;
+}

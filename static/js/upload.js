@@ -3,13 +3,15 @@
 // retries, URL refresh, pause/resume/cancel, resume after a reload (upload ids kept in
 // localStorage, parts asked back from the server), optional SHA-256 in a worker, and then the
 // processing progress of each new asset.
-(function () {
-  'use strict';
-  var root = document.getElementById('upload-app');
-  if (!root || !window.mm) return;
-  var api = window.mm.api;
-  var UI = window.mmUploadUi;
 
+import { api } from './api.js';
+import { watch } from './status.js';
+import { UI } from './upload-ui.js';
+
+var root = document.getElementById('upload-app');
+if (root) initUpload(root);
+
+function initUpload(root) {
   var settings = {
     parallel: clampInt(root.dataset.parallel, 4, 1, 16),
     workerUrl: root.dataset.shaWorker,
@@ -365,7 +367,7 @@
     this.set('processing', 'Uploaded. Waiting for processing…');
     UI.assetLink(this, this.assetId);
     var self = this;
-    if (this.assetId) window.mmWatch(this.assetId, function (s) { if (self.onStatus) self.onStatus(s); });
+    if (this.assetId) watch(this.assetId, function (s) { if (self.onStatus) self.onStatus(s); });
   };
 
   Upload.prototype.pause = function () {
@@ -450,4 +452,4 @@
       ev.returnValue = '';
     }
   });
-})();
+}

@@ -87,7 +87,7 @@ export class Mm {
       MM_SECRET_KEY: key(),
       MM_LOG_FORMAT: 'json',
       MM_STATIC_DIR: path.join(ROOT, 'static'),
-      MM_VENDOR_DIR: path.join(ROOT, 'node_modules', 'hls.js', 'dist'),
+      MM_VENDOR_DIR: path.join(ROOT, 'node_modules'),
       MM_WORKER_HEALTH_PORT: String(this.port),
       MM_SHUTDOWN_TIMEOUT: '5',
       RUST_LOG: 'info,actix_server=warn',
