@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod asset;
+mod clock;
 pub mod errors;
 pub mod flash;
 pub mod format;
