@@ -1,10 +1,10 @@
 //! `/assets/{id}`: the player, the asset's status, details, versions and technical metadata;
 //! `/assets/{id}/download`: the original master through a short-lived presigned GET.
 
+use super::clock;
 use super::errors::{PageError, PageResult};
 use super::format;
 use super::layout::Layout;
-use super::clock;
 use super::technical;
 use crate::assets::{self, AssetDetail};
 use crate::audit::{self, Entry};

@@ -19,7 +19,9 @@ pub fn frame_rate(tech: &Value, media: &str) -> String {
 
 fn is_rate(r: &str) -> bool {
     match r.split_once('/') {
-        Some((n, d)) => matches!((n.parse::<u32>(), d.parse::<u32>()), (Ok(n), Ok(d)) if n > 0 && d > 0),
+        Some((n, d)) => {
+            matches!((n.parse::<u32>(), d.parse::<u32>()), (Ok(n), Ok(d)) if n > 0 && d > 0)
+        }
         None => r.parse::<u32>().is_ok_and(|n| n > 0),
     }
 }
@@ -30,7 +32,8 @@ pub fn start_timecode(tech: &Value) -> String {
         .and_then(Value::as_str)
         .filter(|t| {
             t.len() <= 12
-                && t.chars().all(|c| c.is_ascii_digit() || matches!(c, ':' | ';' | '.' | ','))
+                && t.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, ':' | ';' | '.' | ','))
         })
         .unwrap_or("00:00:00:00")
         .to_string()
@@ -45,14 +48,20 @@ mod tests {
     fn rate_prefers_r_frame_rate_and_skips_zero() {
         let t = json!({"video": {"r_frame_rate": "0/0", "avg_frame_rate": "30000/1001"}});
         assert_eq!(frame_rate(&t, "video"), "30000/1001");
-        assert_eq!(frame_rate(&json!({"video": {"r_frame_rate": "25/1"}}), "video"), "25/1");
+        assert_eq!(
+            frame_rate(&json!({"video": {"r_frame_rate": "25/1"}}), "video"),
+            "25/1"
+        );
         assert_eq!(frame_rate(&Value::Null, "video"), "25/1");
         assert_eq!(frame_rate(&t, "audio"), "1000/1");
     }
 
     #[test]
     fn start_timecode_is_the_probes_or_zero() {
-        assert_eq!(start_timecode(&json!({"timecode": "01:00:00;00"})), "01:00:00;00");
+        assert_eq!(
+            start_timecode(&json!({"timecode": "01:00:00;00"})),
+            "01:00:00;00"
+        );
         assert_eq!(start_timecode(&json!({"timecode": "<b>"})), "00:00:00:00");
         assert_eq!(start_timecode(&Value::Null), "00:00:00:00");
     }
