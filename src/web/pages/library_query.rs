@@ -15,6 +15,7 @@ pub struct Raw {
     pub q: Option<String>,
     pub status: Option<String>,
     pub media: Option<String>,
+    pub review: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub sort: Option<String>,
@@ -30,6 +31,8 @@ pub struct LibraryQuery {
     pub status: String,
     /// "" (all), video, audio, image.
     pub media: String,
+    /// "" (all), none, in_review, approved, changes_requested: the current version's review.
+    pub review: String,
     pub from: String,
     pub to: String,
     /// "" (newest), relevance, newest, oldest, title, size.
@@ -54,12 +57,21 @@ pub const MEDIA_OPTIONS: &[(&str, &str)] = &[
     ("audio", "Audio"),
     ("image", "Image"),
 ];
+/// Review statuses of the current version, as the library API filters on them (`review=`).
+pub const REVIEW_OPTIONS: &[(&str, &str)] = &[
+    ("", "Any review"),
+    ("none", "Not reviewed"),
+    ("in_review", "In review"),
+    ("approved", "Approved"),
+    ("changes_requested", "Changes requested"),
+];
 pub const SORT_OPTIONS: &[(&str, &str)] = &[
     ("relevance", "Best match"),
     ("newest", "Newest first"),
     ("oldest", "Oldest first"),
     ("title", "Title A–Z"),
     ("size", "Largest first"),
+    ("review", "Review status"),
 ];
 
 fn pick(
@@ -88,6 +100,7 @@ impl Default for LibraryQuery {
             q: String::new(),
             status: String::new(),
             media: String::new(),
+            review: String::new(),
             from: String::new(),
             to: String::new(),
             sort: String::new(),
@@ -109,6 +122,12 @@ impl LibraryQuery {
             "status",
         );
         let media = pick(raw.media.as_deref(), MEDIA_OPTIONS, &mut problems, "type");
+        let review = pick(
+            raw.review.as_deref(),
+            REVIEW_OPTIONS,
+            &mut problems,
+            "review status",
+        );
         let sort = match raw.sort.as_deref().map(str::trim) {
             None | Some("") => String::new(),
             Some(s) if SORT_OPTIONS.iter().any(|(v, _)| *v == s) => s.to_string(),
@@ -145,6 +164,7 @@ impl LibraryQuery {
             q,
             status,
             media,
+            review,
             from,
             to,
             sort,
@@ -172,6 +192,7 @@ impl LibraryQuery {
             "oldest" => "created_at",
             "title" => "title",
             "size" => "-size",
+            "review" => "review",
             _ => "-created_at",
         }
     }
@@ -180,6 +201,7 @@ impl LibraryQuery {
         !(self.q.is_empty()
             && self.status.is_empty()
             && self.media.is_empty()
+            && self.review.is_empty()
             && self.from.is_empty()
             && self.to.is_empty())
     }
@@ -195,6 +217,7 @@ impl LibraryQuery {
             ("q", &self.q),
             ("status", &self.status),
             ("media", &self.media),
+            ("review", &self.review),
             ("from", &self.from),
             ("to", &self.to),
         ] {
@@ -239,6 +262,7 @@ mod tests {
                 "q" => r.q = v,
                 "status" => r.status = v,
                 "media" => r.media = v,
+                "review" => r.review = v,
                 "from" => r.from = v,
                 "to" => r.to = v,
                 "sort" => r.sort = v,
@@ -256,6 +280,7 @@ mod tests {
             ("q", " A001 & co "),
             ("status", "ready"),
             ("media", "video"),
+            ("review", "approved"),
             ("from", "2026-01-02"),
             ("sort", "title"),
             ("page", "3"),
@@ -274,15 +299,17 @@ mod tests {
     fn bad_values_fall_back_and_are_reported() {
         let (q, problems) = LibraryQuery::parse(raw(&[
             ("status", "<script>"),
+            ("review", "maybe"),
             ("from", "yesterday"),
             ("page", "-4"),
             ("sort", "random"),
         ]));
         assert_eq!(q.status, "");
+        assert_eq!(q.review, "");
         assert_eq!(q.from, "");
         assert_eq!(q.page, 1);
         assert_eq!(q.sort, "");
         assert_eq!(q.effective_sort(), "newest");
-        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert_eq!(problems.len(), 5, "{problems:?}");
     }
 }
