@@ -20,6 +20,7 @@ pub mod redis_pool;
 pub mod roles;
 pub mod signing;
 pub mod state;
+pub mod status;
 pub mod storage;
 pub mod telemetry;
 pub mod web;

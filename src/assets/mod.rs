@@ -15,6 +15,7 @@ use crate::queue::jobs::promote::{PREVIEW_KIND, Promote};
 use crate::queue::jobs::remove_files::RemoveAssetFiles;
 use crate::queue::{self, Job, JobView, Subject};
 use crate::state::AppState;
+use crate::status::{JobState, PublicState, VersionStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -32,6 +33,10 @@ pub struct PreviewState {
     pub job_id: Uuid,
     /// queued, running, ready, failed or cancelled.
     pub state: &'static str,
+    /// The record's own state, and what people see of it (`crate::status`).
+    pub record_state: JobState,
+    pub public_state: PublicState,
+    pub label: &'static str,
     pub progress: f32,
     pub eta_seconds: Option<i32>,
     pub error: Option<String>,
@@ -44,6 +49,9 @@ pub struct AssetDetail {
     pub versions: Vec<VersionView>,
     /// The current version's preview job, once there is one.
     pub preview: Option<PreviewState>,
+    /// What people see of the asset (its status with its preview job's), and the badge label.
+    pub public_state: PublicState,
+    pub label: &'static str,
 }
 
 async fn live(state: &AppState, id: Uuid) -> Result<Asset, AppError> {
@@ -67,6 +75,9 @@ pub async fn detail(state: &AppState, id: Uuid) -> Result<AssetDetail, AppError>
         .map(|j| PreviewState {
             job_id: j.id,
             state: j.public_state(),
+            record_state: j.state,
+            public_state: j.state.public(),
+            label: j.state.public().label(),
             progress: j.progress,
             eta_seconds: j.eta_seconds,
             error: j.error.clone(),
@@ -82,10 +93,15 @@ pub async fn detail(state: &AppState, id: Uuid) -> Result<AssetDetail, AppError>
             version: v,
         })
         .collect();
+    let public_state = asset
+        .status
+        .public(preview.as_ref().map(|p| p.record_state));
     Ok(AssetDetail {
         asset,
         versions,
         preview,
+        public_state,
+        label: public_state.label(),
     })
 }
 
@@ -237,7 +253,7 @@ pub async fn reprocess(state: &AppState, id: Uuid, audit: Entry) -> Result<Uuid,
         asset_id: Some(id),
         version_id: Some(version_id),
     };
-    let (kind, new, from): (&str, _, &[&str]) = match (v.status.as_str(), v.stored_at) {
+    let (kind, new, from): (&str, _, &[VersionStatus]) = match (v.status.as_str(), v.stored_at) {
         ("promoting", _) => {
             return Err(AppError::conflict(
                 "still-promoting",
@@ -259,7 +275,7 @@ pub async fn reprocess(state: &AppState, id: Uuid, audit: Entry) -> Result<Uuid,
                 },
             )
             .map_err(|e| AppError::Internal(e.into()))?;
-            (<Promote as Job>::KIND, job, &["failed"])
+            (<Promote as Job>::KIND, job, &[VersionStatus::Failed])
         }
         _ => {
             let payload = serde_json::json!({ "asset_id": id, "version_id": version_id });
@@ -267,14 +283,19 @@ pub async fn reprocess(state: &AppState, id: Uuid, audit: Entry) -> Result<Uuid,
             (
                 PREVIEW_KIND,
                 job,
-                &["stored", "processing", "ready", "failed"],
+                &[
+                    VersionStatus::Stored,
+                    VersionStatus::Processing,
+                    VersionStatus::Ready,
+                    VersionStatus::Failed,
+                ],
             )
         }
     };
     let next_status = if kind == PREVIEW_KIND {
-        "stored"
+        VersionStatus::Stored
     } else {
-        "promoting"
+        VersionStatus::Promoting
     };
     let kind_owned = kind.to_string();
     let new_id = new.id;
@@ -287,9 +308,7 @@ pub async fn reprocess(state: &AppState, id: Uuid, audit: Entry) -> Result<Uuid,
             use diesel::Connection;
             c.transaction(|c| {
                 let waiting = job::for_asset(c, id)?.into_iter().find(|j| {
-                    j.kind == kind_owned
-                        && j.version_id == Some(version_id)
-                        && matches!(j.state.as_str(), "queued" | "running")
+                    j.kind == kind_owned && j.version_id == Some(version_id) && j.state.is_open()
                 });
                 if let Some(j) = waiting {
                     return Ok(j.id);

@@ -5,19 +5,12 @@ use crate::db::models::asset::{self, Asset, ListQuery, Sort};
 use crate::error::AppError;
 use crate::ingest::media::MediaType;
 use crate::state::AppState;
+use crate::status::VersionStatus;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 pub const MAX_PER_PAGE: i64 = 100;
-const STATUSES: &[&str] = &[
-    "promoting",
-    "stored",
-    "processing",
-    "ready",
-    "failed",
-    "checksum_mismatch",
-];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,11 +82,12 @@ impl ListParams {
         }
         let tsquery = q.and_then(tsquery);
         if let Some(s) = &self.status
-            && !STATUSES.contains(&s.as_str())
+            && s.parse::<VersionStatus>().is_err()
         {
+            let all: Vec<&str> = VersionStatus::ALL.iter().map(|v| v.as_str()).collect();
             return Err(bad(
                 "invalid-query",
-                format!("status must be one of {}.", STATUSES.join(", ")),
+                format!("status must be one of {}.", all.join(", ")),
             ));
         }
         if let Some(m) = &self.media_type

@@ -312,7 +312,7 @@ async fn create_records(
                                 media_type: u.media_type.clone(),
                                 filename: u.filename.clone(),
                                 size_bytes: size,
-                                status: "promoting".into(),
+                                status: crate::status::VersionStatus::Promoting,
                                 version_count: 0,
                             },
                         )?;
@@ -333,7 +333,7 @@ async fn create_records(
                         sha256_declared: u.sha256.clone(),
                         staging_key: u.staging_key.clone(),
                         master_key,
-                        status: "promoting".into(),
+                        status: crate::status::VersionStatus::Promoting,
                     },
                 )?;
                 asset::set_current(

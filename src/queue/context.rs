@@ -88,11 +88,16 @@ impl JobContext {
             tracing::debug!(job_id = %id, error = %e, "progress not recorded");
         }
         if let Some(asset_id) = self.asset_id {
+            let running = crate::status::JobState::Running;
+            let asset_state = crate::status::asset_state_of_job(&self.kind, running);
             let event = Event::Job {
                 job_id: id,
                 kind: self.kind.clone(),
                 version_id: self.version_id,
-                state: "running",
+                state: running.api_word(),
+                public_state: running.public(),
+                asset_state,
+                label: asset_state.unwrap_or(running.public()).label(),
                 progress: percent,
                 eta_seconds,
                 error: None,

@@ -4,6 +4,7 @@
 
 use crate::db::models::job::JobRow;
 use crate::redis_pool::Redis;
+use crate::status::{self, PublicState, VersionStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -23,6 +24,14 @@ pub enum Event {
         version_id: Option<Uuid>,
         /// queued, running, ready, failed or cancelled.
         state: &'static str,
+        /// The job's own state in the four public words.
+        public_state: PublicState,
+        /// What the job's state means for its asset (`status::asset_state_of_job`); absent for
+        /// jobs that do not change what the asset is (posters, clean-up).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        asset_state: Option<PublicState>,
+        /// The badge label of `asset_state`, else of `public_state`.
+        label: &'static str,
         progress: f32,
         eta_seconds: Option<i32>,
         error: Option<String>,
@@ -30,18 +39,37 @@ pub enum Event {
     /// A version of the asset changed status (stored, checksum_mismatch, ...).
     Version {
         version_id: Uuid,
-        status: String,
+        status: VersionStatus,
+        /// What people see of the version, and its badge label.
+        public_state: PublicState,
+        label: &'static str,
         error: Option<String>,
     },
 }
 
 impl Event {
+    pub fn of_version(version_id: Uuid, status: VersionStatus, error: Option<String>) -> Self {
+        let public_state = status.public(None);
+        Event::Version {
+            version_id,
+            status,
+            public_state,
+            label: public_state.label(),
+            error,
+        }
+    }
+
     pub fn of_job(row: &JobRow) -> Self {
+        let public_state = row.state.public();
+        let asset_state = status::asset_state_of_job(&row.kind, row.state);
         Event::Job {
             job_id: row.id,
             kind: row.kind.clone(),
             version_id: row.version_id,
             state: row.public_state(),
+            public_state,
+            asset_state,
+            label: asset_state.unwrap_or(public_state).label(),
             progress: row.progress,
             eta_seconds: row.eta_seconds,
             error: row.error.clone(),

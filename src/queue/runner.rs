@@ -7,6 +7,7 @@ use super::stream::{self, Entry};
 use super::{Handler, JobContext, JobError};
 use crate::db::DbError;
 use crate::db::models::job::{self as model, JobRow};
+use crate::status::JobState;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
@@ -120,7 +121,7 @@ async fn run_claimed(
         sh.name.clone(),
         cancel.clone(),
     ));
-    publish(&sh, &row, "running", None).await;
+    publish(&sh, &row, JobState::Running, None).await;
     tracing::info!(job_id = %row.id, kind = %row.kind, attempt = row.attempts, "job started");
     sh.state.queue_metrics.running.inc();
     let payload = row.payload.clone();
@@ -205,7 +206,7 @@ async fn record(sh: &Shared, entry: &Entry, row: &JobRow, outcome: Outcome) {
                 if with_retries(sh, move |c| model::succeed(c, id, &worker)).await? {
                     tracing::info!(job_id = %id, %kind, "job succeeded");
                     sh.state.queue_metrics.finished(&kind, "succeeded");
-                    publish(sh, row, "succeeded", None).await;
+                    publish(sh, row, JobState::Succeeded, None).await;
                 }
             }
             Outcome::Failed(JobError::Fatal(reason)) => {
@@ -213,7 +214,7 @@ async fn record(sh: &Shared, entry: &Entry, row: &JobRow, outcome: Outcome) {
                 if with_retries(sh, move |c| model::finish_failed(c, id, &worker, "failed", &r)).await? {
                     tracing::warn!(job_id = %id, %kind, %reason, "job failed");
                     sh.state.queue_metrics.finished(&kind, "failed");
-                    publish(sh, row, "failed", Some(reason)).await;
+                    publish(sh, row, JobState::Failed, Some(reason)).await;
                 }
             }
             Outcome::Failed(JobError::Retry(reason)) if row.attempts >= row.max_attempts => {
@@ -234,14 +235,14 @@ async fn record(sh: &Shared, entry: &Entry, row: &JobRow, outcome: Outcome) {
                     if let Err(e) = stream::delay(&sh.state.redis, id, at_ms.max(local_ms)).await {
                         tracing::warn!(job_id = %id, error = %e, "retry not scheduled in Redis; the reconciler will deliver it");
                     }
-                    publish(sh, &again, "queued", Some(reason)).await;
+                    publish(sh, &again, JobState::Queued, Some(reason)).await;
                 }
             }
             Outcome::HandBack => {
                 if with_retries(sh, move |c| model::hand_back(c, id, &worker)).await? {
                     tracing::info!(job_id = %id, %kind, "job handed back at shutdown");
                     sh.state.queue_metrics.finished(&kind, "handed_back");
-                    publish(sh, row, "queued", None).await;
+                    publish(sh, row, JobState::Queued, None).await;
                 }
                 // The entry stays pending: another worker's XAUTOCLAIM takes it.
                 return Ok(());
@@ -268,14 +269,14 @@ async fn bury(sh: &Shared, row: &JobRow, reason: &str) {
     {
         tracing::warn!(job_id = %row.id, error = %e, "dead job not written to the dead-letter stream");
     }
-    publish(sh, row, "dead", Some(reason.to_string())).await;
+    publish(sh, row, JobState::Dead, Some(reason.to_string())).await;
 }
 
-async fn publish(sh: &Shared, row: &JobRow, state: &str, error: Option<String>) {
+async fn publish(sh: &Shared, row: &JobRow, state: JobState, error: Option<String>) {
     let Some(asset_id) = row.asset_id else { return };
     let shown = JobRow {
-        state: state.to_string(),
-        progress: if state == "succeeded" {
+        state,
+        progress: if state == JobState::Succeeded {
             100.0
         } else {
             row.progress

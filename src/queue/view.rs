@@ -1,6 +1,7 @@
 //! JobView: a job as the API shows it (`GET /api/jobs/{id}` and the asset page).
 
 use crate::db::models::job::JobRow;
+use crate::status::{JobState, PublicState};
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -12,7 +13,10 @@ pub struct JobView {
     /// queued, running, ready, failed or cancelled.
     pub state: &'static str,
     /// The record's own state: queued, running, succeeded, failed, dead, cancelled.
-    pub record_state: String,
+    pub record_state: JobState,
+    /// What people see of it (`crate::status`), and the badge label.
+    pub public_state: PublicState,
+    pub label: &'static str,
     pub progress: f32,
     pub eta_seconds: Option<i32>,
     pub error: Option<String>,
@@ -36,6 +40,8 @@ impl JobView {
     pub fn new(row: JobRow, queue_position: Option<i64>) -> Self {
         Self {
             state: row.public_state(),
+            public_state: row.state.public(),
+            label: row.state.public().label(),
             id: row.id,
             kind: row.kind,
             record_state: row.state,

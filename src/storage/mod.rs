@@ -4,7 +4,7 @@
 mod error;
 mod keys;
 pub mod local;
-mod range;
+pub mod range;
 pub mod s3;
 
 pub use error::StorageError;

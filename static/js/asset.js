@@ -3,7 +3,7 @@
 
 import { api, pageData } from './api.js';
 import { startPlayer } from './player.js';
-import { watch, paintBadge } from './status.js';
+import { normalise, paintBadge, watch } from './status.js';
 import { startReview } from './review-page.js';
 
 var root = document.getElementById('asset');
@@ -52,8 +52,10 @@ function initAsset(root) {
       retry.disabled = true;
       try {
         await api('POST', path + '/reprocess');
-        root.dataset.status = 'queued';
-        paintBadge(badge, { state: 'queued' });
+        // The badge shows what the server now says, in its words.
+        var fresh = normalise(await api('GET', path));
+        root.dataset.status = fresh ? fresh.state : 'queued';
+        paintBadge(badge, fresh);
         errorBox.hidden = true;
         retry.hidden = true;
         message(actionMsg, 'Queued again.');

@@ -1,48 +1,58 @@
-// Live processing status of assets: Server-Sent Events from /api/assets/{id}/events, normalised
-// to {state: queued|processing|ready|failed, percent, error}. At most a few streams stay open at
-// once (browsers allow six HTTP/1.1 connections per host, and uploads need them); the rest wait
-// for a free slot. A stream that keeps failing falls back to polling the asset.
+// Live processing status of assets: Server-Sent Events from /api/assets/{id}/events, read as
+// {state: queued|processing|ready|failed, label, percent, error}. The server says what each
+// event means for the asset (`public_state`/`asset_state` and `label`, from src/status.rs): this
+// file keeps no table of states. At most a few streams stay open at once (browsers allow six
+// HTTP/1.1 connections per host, and uploads need them); the rest wait for a free slot. A stream
+// that keeps failing falls back to polling the asset.
 
 import { api } from './api.js';
+
 var MAX_STREAMS = 3;
 var open = 0;
 var waiting = [];
 
-var LABELS = { queued: 'Queued', processing: 'Processing', ready: 'Ready', failed: 'Failed', uploading: 'Uploading' };
+function percentOf(v) {
+  var n = v != null ? Number(v) : null;
+  return n != null && isFinite(n) ? Math.max(0, Math.min(100, n)) : null;
+}
 
-var STATES = {
-  queued: 'queued', pending: 'queued', waiting: 'queued', stored: 'queued', uploaded: 'queued',
-  promoting: 'queued',
-  running: 'processing', processing: 'processing', encoding: 'processing',
-  succeeded: 'ready', ready: 'ready', done: 'ready', complete: 'ready', completed: 'ready',
-  failed: 'failed', dead: 'failed', error: 'failed', checksum_mismatch: 'failed', cancelled: 'failed'
-};
-
-// Maps job and asset vocabularies onto the four states people see. Accepts an asset as
-// GET /api/assets/{id} answers it (its status, its preview job, its versions' errors) or an
-// event ({state, percent|progress, error}). Progress is in percent, as mm reports it.
-export function normalise(d) {
-  if (!d || typeof d !== 'object') return null;
-  var own = String(d.state || d.status || '').toLowerCase();
-  var job = d.preview && typeof d.preview === 'object' ? d.preview : null;
-  var state = STATES[own] || (own ? 'processing' : null);
-  if (job && state !== 'ready' && state !== 'failed') {
-    state = STATES[String(job.state).toLowerCase()] || state;
-  }
-  var src = job && state === 'processing' ? job : d;
-  var pct = src.percent != null ? Number(src.percent) : (src.progress != null ? Number(src.progress) : null);
-  var error = d.error || d.reason || (job && job.error) || null;
-  if (!error && state === 'failed' && Array.isArray(d.versions)) {
-    var cur = d.versions.find(function (v) { return v.id === d.current_version_id; });
-    error = cur && cur.error;
+// An asset as GET /api/assets/{id} answers it: its public state and label, with its preview
+// job's progress and the reason when it failed.
+export function normalise(a) {
+  if (!a || typeof a !== 'object' || !a.public_state) return null;
+  var job = a.preview && typeof a.preview === 'object' ? a.preview : null;
+  var error = null;
+  if (a.public_state === 'failed') {
+    var cur = Array.isArray(a.versions) ? a.versions.find(function (v) { return v.id === a.current_version_id; }) : null;
+    error = (cur && cur.error) || (job && job.error) || null;
   }
   return {
-    state: state,
-    percent: pct != null && isFinite(pct) ? Math.max(0, Math.min(100, pct)) : null,
-    error: error || null,
-    eta: src.eta_seconds != null ? Number(src.eta_seconds) : null,
-    raw: d
+    state: a.public_state,
+    label: a.label,
+    percent: a.public_state === 'processing' && job ? percentOf(job.progress) : null,
+    error: error,
+    eta: job && job.eta_seconds != null ? Number(job.eta_seconds) : null,
+    storing: a.status === 'promoting'
   };
+}
+
+// One event: a version's change, or a job's (only jobs that change what the asset is carry an
+// asset_state; posters and clean-up do not). The last event that says something wins.
+function fromEvent(d) {
+  if (d.type === 'version') {
+    return { state: d.public_state, label: d.label, percent: null, error: d.error || null, eta: null, storing: d.status === 'promoting' };
+  }
+  if (d.type === 'job' && d.asset_state) {
+    return {
+      state: d.asset_state,
+      label: d.label,
+      percent: d.asset_state === 'processing' ? percentOf(d.progress) : null,
+      error: d.asset_state === 'failed' ? d.error || null : null,
+      eta: d.eta_seconds != null ? Number(d.eta_seconds) : null,
+      storing: d.kind === 'promote'
+    };
+  }
+  return null;
 }
 
 function release() {
@@ -51,51 +61,12 @@ function release() {
   if (next) next();
 }
 
-// What one asset's stream has said so far: its current version's status and its latest
-// promote and preview jobs. A finished promotion is not a finished asset: it only means the
-// preview is next.
-function Tracker() {
-  this.version = null;
-  this.jobs = {};
-}
-
-Tracker.prototype.feed = function (d) {
-  if (d.type === 'version') {
-    this.version = d;
-  } else if (d.type === 'job') {
-    // Other jobs (a poster re-render, file removal) do not change what the asset is.
-    if (d.kind === 'promote' || d.kind === 'preview') this.jobs[d.kind] = d;
-  } else {
-    return normalise(d);
-  }
-  return this.state();
-};
-
-Tracker.prototype.state = function () {
-  var v = this.version ? String(this.version.status) : '';
-  var preview = this.jobs.preview;
-  var promote = this.jobs.promote;
-  var error = (this.version && this.version.error) || null;
-  if (v === 'ready') return { state: 'ready', percent: 100, error: null, eta: null };
-  if (v === 'failed' || v === 'checksum_mismatch') {
-    return { state: 'failed', percent: null, error: error || (preview && preview.error) || (promote && promote.error) || null, eta: null };
-  }
-  if (preview) {
-    if (preview.state === 'running') return { state: 'processing', percent: Number(preview.progress) || 0, error: null, eta: preview.eta_seconds };
-    if (preview.state === 'ready') return { state: 'ready', percent: 100, error: null, eta: null };
-    if (preview.state === 'failed') return { state: 'failed', percent: null, error: preview.error || error, eta: null };
-  }
-  if (promote && promote.state === 'failed') return { state: 'failed', percent: null, error: promote.error || error, eta: null };
-  return { state: 'queued', percent: null, error: null, eta: null, storing: v === 'promoting' || (promote && promote.state !== 'ready') };
-};
-
 // Calls `onStatus(status)` for each change until the asset is ready or failed.
 export function watch(assetId, onStatus) {
   var closed = false;
   var start = function () {
     open++;
     var failures = 0;
-    var tracker = new Tracker();
     var es = new EventSource('/api/assets/' + encodeURIComponent(assetId) + '/events');
     var finish = function () {
       if (closed) return;
@@ -107,7 +78,7 @@ export function watch(assetId, onStatus) {
       failures = 0;
       var d;
       try { d = JSON.parse(ev.data); } catch (_) { return; }
-      var s = tracker.feed(d);
+      var s = fromEvent(d);
       if (!s || !s.state) return;
       onStatus(s);
       if (s.state === 'ready' || s.state === 'failed') finish();
@@ -150,7 +121,7 @@ export function paintBadge(el, s) {
   if (!el || !s) return;
   el.dataset.state = s.state;
   el.className = 'badge badge-' + s.state;
-  var label = LABELS[s.state] || s.state;
+  var label = s.label || el.textContent;
   if (s.state === 'processing' && s.percent != null) label += ' ' + Math.floor(s.percent) + '%';
   el.textContent = label;
 }

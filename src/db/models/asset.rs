@@ -21,7 +21,7 @@ pub struct Asset {
     pub media_type: String,
     pub filename: String,
     pub size_bytes: i64,
-    pub status: String,
+    pub status: crate::status::VersionStatus,
     pub current_version_id: Option<Uuid>,
     pub version_count: i32,
     #[serde(with = "time::serde::rfc3339")]
@@ -41,7 +41,7 @@ pub struct NewAsset {
     pub media_type: String,
     pub filename: String,
     pub size_bytes: i64,
-    pub status: String,
+    pub status: crate::status::VersionStatus,
     pub version_count: i32,
 }
 

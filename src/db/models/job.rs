@@ -14,7 +14,7 @@ pub struct JobRow {
     pub id: Uuid,
     pub kind: String,
     pub payload: serde_json::Value,
-    pub state: String,
+    pub state: crate::status::JobState,
     pub attempts: i32,
     pub max_attempts: i32,
     pub progress: f32,
@@ -38,15 +38,9 @@ pub struct JobRow {
 }
 
 impl JobRow {
-    /// The state a person sees: queued, running, ready, failed or cancelled.
+    /// The state in the jobs API's words: queued, running, ready, failed or cancelled.
     pub fn public_state(&self) -> &'static str {
-        match self.state.as_str() {
-            "queued" => "queued",
-            "running" => "running",
-            "succeeded" => "ready",
-            "cancelled" => "cancelled",
-            _ => "failed",
-        }
+        self.state.api_word()
     }
 }
 

@@ -17,7 +17,7 @@ pub struct CardExtra {
     pub width: Option<i64>,
     pub height: Option<i64>,
     /// The latest preview job of the current version: its state and progress (0-100).
-    pub job_state: Option<String>,
+    pub job_state: Option<crate::status::JobState>,
     pub progress: Option<f32>,
     /// The latest finished poster re-render, so the poster's URL changes when its image does.
     pub poster_job: Option<Uuid>,
@@ -65,7 +65,7 @@ pub fn for_page(
         );
     }
     // Newest first, so the first job seen for a version is its latest.
-    let runs: Vec<(Uuid, String, Option<Uuid>, String, f32)> = jobs::table
+    let runs: Vec<(Uuid, String, Option<Uuid>, crate::status::JobState, f32)> = jobs::table
         .filter(jobs::asset_id.eq_any(asset_ids))
         .filter(jobs::kind.eq_any([preview_kind, poster_kind]))
         .filter(jobs::version_id.eq_any(version_ids))

@@ -3,6 +3,7 @@
 //! to the asset in the same statement, so the library filters on an indexed column.
 
 use crate::db::schema::{asset_versions, assets};
+use crate::status::VersionStatus;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use serde::Serialize;
@@ -24,8 +25,7 @@ pub struct Version {
     pub sha256: Option<String>,
     pub staging_key: String,
     pub master_key: String,
-    /// promoting, stored, processing, ready, failed or checksum_mismatch.
-    pub status: String,
+    pub status: VersionStatus,
     pub error: Option<String>,
     pub lock_mode: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -60,7 +60,7 @@ pub struct NewVersion {
     pub sha256_declared: Option<String>,
     pub staging_key: String,
     pub master_key: String,
-    pub status: String,
+    pub status: VersionStatus,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewVersion) -> QueryResult<()> {
@@ -93,11 +93,10 @@ pub fn for_asset(conn: &mut PgConnection, asset_id: Uuid) -> QueryResult<Vec<Ver
 pub fn set_status(
     conn: &mut PgConnection,
     id: Uuid,
-    from: &[&str],
-    status: &str,
+    from: &[VersionStatus],
+    status: VersionStatus,
     error: Option<&str>,
 ) -> QueryResult<bool> {
-    let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
     let changed = diesel::update(
         asset_versions::table
             .find(id)
@@ -142,7 +141,7 @@ pub fn mark_stored(
     if changed == 1 {
         diesel::update(assets::table.filter(assets::current_version_id.eq(id)))
             .set((
-                assets::status.eq("stored"),
+                assets::status.eq(VersionStatus::Stored),
                 assets::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)?;

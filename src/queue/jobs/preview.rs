@@ -9,6 +9,7 @@ use crate::media::{FfmpegError, Tools, ladder, pipeline, probe, sanity};
 use crate::previews::{self, publish, source, space};
 use crate::queue::events::{self, Event};
 use crate::queue::{Job, JobContext, JobError, Subject};
+use crate::status::VersionStatus;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
@@ -40,8 +41,8 @@ impl Job for Preview {
             // No further attempt: the version says why, in words.
             self.set_status(
                 ctx,
-                &["stored", "processing"],
-                "failed",
+                &[VersionStatus::Stored, VersionStatus::Processing],
+                VersionStatus::Failed,
                 Some(e.to_string()),
             )
             .await;
@@ -79,8 +80,13 @@ impl Preview {
                 )));
             }
         }
-        self.set_status(ctx, &["stored", "failed"], "processing", None)
-            .await;
+        self.set_status(
+            ctx,
+            &[VersionStatus::Stored, VersionStatus::Failed],
+            VersionStatus::Processing,
+            None,
+        )
+        .await;
 
         let tools = Tools::from_config(&st.config.preview);
         let (input, head) = source::open(st, &v.master_key).await?;
@@ -143,29 +149,33 @@ impl Preview {
             removed = done.removed.len(), "preview published"
         );
         ctx.progress(100.0, Some(Duration::ZERO)).await;
-        self.set_status(ctx, &["processing"], "ready", None).await;
+        self.set_status(
+            ctx,
+            &[VersionStatus::Processing],
+            VersionStatus::Ready,
+            None,
+        )
+        .await;
         Ok(())
     }
 
-    async fn set_status(&self, ctx: &JobContext, from: &[&str], to: &str, error: Option<String>) {
+    async fn set_status(
+        &self,
+        ctx: &JobContext,
+        from: &[VersionStatus],
+        to: VersionStatus,
+        error: Option<String>,
+    ) {
         let (id, e) = (self.version_id, error.clone());
-        let from: Vec<String> = from.iter().map(|s| s.to_string()).collect();
-        let to_owned = to.to_string();
+        let from = from.to_vec();
         let changed = ctx
             .state
             .db
-            .run(move |c| {
-                let from: Vec<&str> = from.iter().map(String::as_str).collect();
-                version::set_status(c, id, &from, &to_owned, e.as_deref())
-            })
+            .run(move |c| version::set_status(c, id, &from, to, e.as_deref()))
             .await
             .unwrap_or(false);
         if changed {
-            let event = Event::Version {
-                version_id: self.version_id,
-                status: to.into(),
-                error,
-            };
+            let event = Event::of_version(self.version_id, to, error);
             events::publish(&ctx.state.redis, self.asset_id, &event).await;
         }
     }

@@ -9,6 +9,7 @@ use crate::db::models::{job, version, version::Version};
 use crate::queue::events::{self, Event};
 use crate::queue::{self, Job, JobContext, JobError, Subject};
 use crate::state::AppState;
+use crate::status::VersionStatus;
 use crate::storage::{Bucket, ObjectMeta, PutOptions};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -47,23 +48,27 @@ impl Job for Promote {
             let changed = ctx
                 .state
                 .db
-                .run(move |c| version::set_status(c, id, &["promoting"], "failed", Some(&r)))
+                .run(move |c| {
+                    version::set_status(
+                        c,
+                        id,
+                        &[VersionStatus::Promoting],
+                        VersionStatus::Failed,
+                        Some(&r),
+                    )
+                })
                 .await
                 .unwrap_or(false);
             if changed {
-                publish(&ctx.state, self, "failed", Some(reason)).await;
+                publish(&ctx.state, self, VersionStatus::Failed, Some(reason)).await;
             }
         }
         result
     }
 }
 
-async fn publish(state: &AppState, job: &Promote, status: &str, error: Option<String>) {
-    let event = Event::Version {
-        version_id: job.version_id,
-        status: status.into(),
-        error,
-    };
+async fn publish(state: &AppState, job: &Promote, status: VersionStatus, error: Option<String>) {
+    let event = Event::of_version(job.version_id, status, error);
     events::publish(&state.redis, job.asset_id, &event).await;
 }
 
@@ -134,7 +139,7 @@ async fn promote(job: &Promote, ctx: &JobContext) -> Result<(), JobError> {
         .await?;
     if stored {
         queue::deliver(st, &[preview_id]).await;
-        publish(st, job, "stored", None).await;
+        publish(st, job, VersionStatus::Stored, None).await;
         tracing::info!(version_id = %id, master = %v.master_key, "master stored and verified");
     }
     // Only now, with the copy verified and recorded, may the staging copy go.
@@ -237,7 +242,15 @@ async fn mismatch(
     let (id, r) = (v.id, reason.clone());
     match st
         .db
-        .run(move |c| version::set_status(c, id, &["promoting"], "checksum_mismatch", Some(&r)))
+        .run(move |c| {
+            version::set_status(
+                c,
+                id,
+                &[VersionStatus::Promoting],
+                VersionStatus::ChecksumMismatch,
+                Some(&r),
+            )
+        })
         .await
     {
         Ok(true) => {
@@ -248,7 +261,13 @@ async fn mismatch(
             if let Err(e) = audit::record(&st.db, entry).await {
                 tracing::warn!(version_id = %v.id, error = %e, "mismatch not written to the audit log");
             }
-            publish(st, job, "checksum_mismatch", Some(reason.clone())).await;
+            publish(
+                st,
+                job,
+                VersionStatus::ChecksumMismatch,
+                Some(reason.clone()),
+            )
+            .await;
         }
         Ok(false) => {}
         Err(e) => return JobError::Retry(format!("database: {e}")),

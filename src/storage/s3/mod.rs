@@ -12,8 +12,8 @@ pub use client::Access;
 pub use init::{cors_problems, init};
 
 use super::{
-    Bucket, ByteRange, ByteStream, CompletedPart, GetObject, ObjectMeta, PartInfo, PresignedUrl,
-    PutOptions, RangeRequest, Result, Storage, StorageError, check_part_number, validate_key,
+    Bucket, ByteStream, CompletedPart, GetObject, ObjectMeta, PartInfo, PresignedUrl, PutOptions,
+    RangeRequest, Result, Storage, StorageError, check_part_number, validate_key,
 };
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
@@ -76,19 +76,7 @@ fn presigned(req: aws_sdk_s3::presigning::PresignedRequest, ttl: Duration) -> Pr
     }
 }
 
-/// `bytes a-b/size` into the range served and the object's full size.
-fn parse_content_range(v: &str) -> Option<(ByteRange, u64)> {
-    let rest = v.trim().strip_prefix("bytes ")?;
-    let (range, size) = rest.split_once('/')?;
-    let (a, b) = range.split_once('-')?;
-    Some((
-        ByteRange {
-            start: a.trim().parse().ok()?,
-            end: b.trim().parse().ok()?,
-        },
-        size.trim().parse().ok()?,
-    ))
-}
+use crate::storage::range::parse_content_range;
 
 /// The SDK's body as mm's byte stream: chunks as they arrive, nothing buffered whole.
 fn body_stream(body: aws_sdk_s3::primitives::ByteStream) -> ByteStream {

@@ -5,6 +5,7 @@
 
 use super::stream_guard;
 use crate::auth::{Auth, perm};
+use crate::db::models::job::JobRow;
 use crate::db::models::{asset, job, version};
 use crate::error::AppError;
 use crate::queue::events::{self, Event};
@@ -53,19 +54,20 @@ async fn asset_events(
         .await?;
     let mut snapshot = Vec::new();
     if let Some(v) = v {
-        let e = Event::Version {
-            version_id: v.id,
-            status: v.status,
-            error: v.error,
-        };
+        let e = Event::of_version(v.id, v.status, v.error);
         snapshot.push(sse::event("version", &e));
     }
-    // The newest job of each kind about the current version (jobs come newest first).
+    // The newest job of each kind about the current version (jobs come newest first), sent
+    // oldest first: the page takes the last word, so the preview's state follows the
+    // promotion's as it did live.
     let mut seen = std::collections::HashSet::new();
-    for j in jobs.iter().filter(|j| j.version_id == current) {
-        if seen.insert(j.kind.clone()) {
-            snapshot.push(sse::event("job", &Event::of_job(j)));
-        }
+    let mut newest: Vec<&JobRow> = jobs
+        .iter()
+        .filter(|j| j.version_id == current && seen.insert(j.kind.clone()))
+        .collect();
+    newest.reverse();
+    for j in newest {
+        snapshot.push(sse::event("job", &Event::of_job(j)));
     }
     let relayed = live.map(|payload| {
         // The JSON's own `type` (job or version) names the event.

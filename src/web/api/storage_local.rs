@@ -4,7 +4,7 @@
 //! storage these routes do not exist (404).
 
 use crate::db::models::upload;
-use crate::error::{AppError, ErrorBody};
+use crate::error::AppError;
 use crate::limits::Slot;
 use crate::state::AppState;
 use crate::storage::local::presign::{self, Grant, Op, Rejection, Signer};
@@ -323,12 +323,7 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespons
     let range = header_str(&req, header::RANGE).and_then(RangeRequest::parse_header);
     let obj = match state.storage.get(grant.bucket, &grant.key, range).await {
         Err(StorageError::RangeNotSatisfiable { size }) => {
-            return Ok(HttpResponse::RangeNotSatisfiable()
-                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
-                .json(ErrorBody {
-                    code: "range-not-satisfiable",
-                    message: "The requested range is outside the object.",
-                }));
+            return Ok(crate::storage::range::unsatisfiable(size));
         }
         other => other?,
     };
@@ -336,10 +331,7 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespons
     let mut resp = match obj.range {
         Some(r) => {
             let mut b = HttpResponse::PartialContent();
-            b.insert_header((
-                header::CONTENT_RANGE,
-                format!("bytes {}-{}/{}", r.start, r.end, meta.size),
-            ));
+            b.insert_header((header::CONTENT_RANGE, r.content_range(meta.size)));
             b
         }
         None => HttpResponse::Ok(),

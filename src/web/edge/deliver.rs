@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::storage::{Bucket, StorageError};
 use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use bytes::Bytes;
 use std::fs::File;
 use std::time::UNIX_EPOCH;
@@ -141,7 +141,7 @@ impl EdgeState {
             Ranged::One(r) => match r.resolve(size) {
                 Some(r) => {
                     res.status(StatusCode::PARTIAL_CONTENT);
-                    res.insert_header((header::CONTENT_RANGE, respond::content_range(r, size)));
+                    res.insert_header((header::CONTENT_RANGE, r.content_range(size)));
                     (r.start, r.len())
                 }
                 None => return unsatisfiable(size),
@@ -177,18 +177,7 @@ pub(super) fn not_found() -> AppError {
     AppError::not_found("No such object.")
 }
 
-pub(super) fn unsatisfiable(size: u64) -> HttpResponse {
-    let mut res = AppError::client(
-        StatusCode::RANGE_NOT_SATISFIABLE,
-        "range-not-satisfiable",
-        "The requested range lies outside the object.",
-    )
-    .error_response();
-    if let Ok(v) = format!("bytes */{size}").parse() {
-        res.headers_mut().insert(header::CONTENT_RANGE, v);
-    }
-    res
-}
+pub(super) use crate::storage::range::unsatisfiable;
 
 /// Where the bytes of an answer come from.
 enum Source {

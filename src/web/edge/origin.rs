@@ -7,7 +7,7 @@ use super::body;
 use super::deliver::{not_found, object_head, unsatisfiable};
 use super::respond::{self, Ranged, Validators};
 use crate::error::AppError;
-use crate::storage::{Bucket, ObjectMeta, StorageError};
+use crate::storage::{Bucket, ObjectMeta, RangeRequest, StorageError};
 use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
@@ -46,7 +46,7 @@ impl EdgeState {
             req.headers()
                 .get(header::RANGE)
                 .and_then(|h| h.to_str().ok())
-                .and_then(respond::parse_range)
+                .and_then(RangeRequest::parse_header)
                 .map_or(Ranged::Whole, Ranged::One)
         };
         let range = match range {
@@ -66,10 +66,7 @@ impl EdgeState {
         let len = match got.range {
             Some(r) => {
                 res.status(StatusCode::PARTIAL_CONTENT);
-                res.insert_header((
-                    header::CONTENT_RANGE,
-                    respond::content_range(r, got.meta.size),
-                ));
+                res.insert_header((header::CONTENT_RANGE, r.content_range(got.meta.size)));
                 r.len()
             }
             None => got.meta.size,

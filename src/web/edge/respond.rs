@@ -2,7 +2,7 @@
 //! HTTP validators and ranges (ETag, Last-Modified, If-None-Match, If-Modified-Since, If-Range,
 //! one byte range).
 
-use crate::storage::{ByteRange, RangeRequest};
+use crate::storage::RangeRequest;
 use actix_web::HttpRequest;
 use actix_web::http::header::{self, HttpDate};
 use std::time::{Duration, UNIX_EPOCH};
@@ -123,58 +123,12 @@ pub fn requested(req: &HttpRequest, v: &Validators<'_>) -> Ranged {
     if !v.if_range_holds(req) {
         return Ranged::Whole;
     }
-    parse_range(h).map_or(Ranged::Whole, Ranged::One)
-}
-
-/// `bytes=a-b`, `bytes=a-` or `bytes=-n`; anything else is ignored.
-pub fn parse_range(h: &str) -> Option<RangeRequest> {
-    let (unit, spec) = h.split_once('=')?;
-    if !unit.trim().eq_ignore_ascii_case("bytes") || spec.contains(',') {
-        return None;
-    }
-    let (a, b) = spec.trim().split_once('-')?;
-    let num = |s: &str| -> Option<u64> {
-        (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    match (a.trim(), b.trim()) {
-        ("", n) => num(n).map(RangeRequest::Last),
-        (a, "") => num(a).map(RangeRequest::From),
-        (a, b) => {
-            let (a, b) = (num(a)?, num(b)?);
-            (a <= b).then_some(RangeRequest::FromTo(a, b))
-        }
-    }
-}
-
-/// The Content-Range value of a partial answer.
-pub fn content_range(r: ByteRange, size: u64) -> String {
-    format!("bytes {}-{}/{size}", r.start, r.end)
+    RangeRequest::parse_header(h).map_or(Ranged::Whole, Ranged::One)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges_parse_as_rfc_9110_says() {
-        use RangeRequest::*;
-        assert_eq!(parse_range("bytes=0-99"), Some(FromTo(0, 99)));
-        assert_eq!(parse_range("bytes=100-"), Some(From(100)));
-        assert_eq!(parse_range("bytes=-5"), Some(Last(5)));
-        assert_eq!(parse_range("Bytes = 1-2"), Some(FromTo(1, 2)));
-        for ignored in [
-            "bytes=5-1",
-            "bytes=0-1,4-5",
-            "items=0-1",
-            "bytes=a-b",
-            "bytes=-",
-            "bytes",
-        ] {
-            assert_eq!(parse_range(ignored), None, "{ignored}");
-        }
-    }
 
     #[test]
     fn types_and_lifetimes_follow_the_extension() {

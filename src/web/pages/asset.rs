@@ -11,6 +11,7 @@ use crate::audit::{self, Entry};
 use crate::auth::{PageAuth, Permission, perm};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::status::PublicState;
 use crate::storage::Bucket;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -28,19 +29,15 @@ pub struct AssetView {
     pub description: String,
     pub tags: Vec<String>,
     pub media: String,
-    /// queued, processing, ready or failed (of the version shown).
-    pub status: &'static str,
+    /// What people see of the version shown.
+    pub status: PublicState,
     pub percent: Option<u8>,
     pub error: Option<String>,
 }
 
 impl AssetView {
     pub fn status_label(&self) -> String {
-        let label = format::status_label(self.status);
-        match (self.status, self.percent) {
-            ("processing", Some(p)) => format!("{label} {p}%"),
-            _ => label.to_string(),
-        }
+        format::badge(self.status, self.percent)
     }
     pub fn tags_text(&self) -> String {
         self.tags.join(", ")
@@ -52,14 +49,14 @@ pub struct VersionRow {
     pub number: i32,
     pub filename: String,
     pub created: String,
-    pub status: &'static str,
+    pub status: PublicState,
     pub current: bool,
     pub selected: bool,
 }
 
 impl VersionRow {
     pub fn status_label(&self) -> &'static str {
-        format::status_label(self.status)
+        self.status.label()
     }
 }
 
@@ -130,18 +127,13 @@ pub async fn page(
         .iter()
         .find(|j| j.kind == crate::queue::jobs::promote::PREVIEW_KIND);
     let (job_state, progress, job_error) = match (&detail.preview, job) {
-        (Some(p), _) if is_current => (Some(p.state), Some(p.progress), p.error.clone()),
-        (_, Some(j)) => (Some(j.state), Some(j.progress), j.error.clone()),
+        (Some(p), _) if is_current => (Some(p.record_state), Some(p.progress), p.error.clone()),
+        (_, Some(j)) => (Some(j.record_state), Some(j.progress), j.error.clone()),
         _ => (None, None, None),
     };
-    let status = match shown.status.as_str() {
-        "ready" => "ready",
-        "failed" | "checksum_mismatch" => "failed",
-        _ if job_state == Some("running") || shown.status == "processing" => "processing",
-        _ => "queued",
-    };
+    let status = shown.status.public(job_state);
     let error = match status {
-        "failed" => shown
+        PublicState::Failed => shown
             .error
             .clone()
             .or(job_error)
@@ -196,7 +188,7 @@ pub async fn page(
                 number: v.version.number,
                 filename: v.version.filename.clone(),
                 created: format::datetime(v.version.created_at),
-                status: format::status(&v.version.status),
+                status: v.version.status.public(None),
                 current: Some(v.version.id) == detail.asset.current_version_id,
                 selected: v.version.id == shown.id,
             })

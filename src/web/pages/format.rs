@@ -1,6 +1,7 @@
 //! How pages print things: durations, resolutions, sizes, dates, status labels, and JSON for
 //! `<script type="application/json">` blocks.
 
+use crate::status::PublicState;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
@@ -65,23 +66,11 @@ pub fn iso(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// The four states people see, from the stored asset/version status and its job's state.
-pub fn status(stored: &str) -> &'static str {
-    match stored {
-        "ready" => "ready",
-        "failed" | "checksum_mismatch" => "failed",
-        "processing" | "running" => "processing",
-        _ => "queued",
-    }
-}
-
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "ready" => "Ready",
-        "failed" => "Failed",
-        "processing" => "Processing",
-        "uploading" => "Uploading",
-        _ => "Queued",
+/// A badge's words: the state's label (`crate::status`), with the percent while processing.
+pub fn badge(state: PublicState, percent: Option<u8>) -> String {
+    match (state, percent) {
+        (PublicState::Processing, Some(p)) => format!("{} {p}%", state.label()),
+        _ => state.label().to_string(),
     }
 }
 

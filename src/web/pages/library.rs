@@ -13,6 +13,7 @@ use crate::auth::{PageAuth, Permission, perm};
 use crate::db::models::asset::Asset;
 use crate::db::models::library::{self, CardExtra};
 use crate::queue::jobs::promote::PREVIEW_KIND;
+use crate::status::PublicState;
 
 /// The kind of the poster re-render job (`POST /api/assets/{id}/poster`).
 pub const POSTER_KIND: &str = "poster";
@@ -31,8 +32,7 @@ pub struct Card {
     pub resolution: String,
     pub size: String,
     pub media: String,
-    /// queued, processing, ready or failed.
-    pub status: &'static str,
+    pub status: PublicState,
     pub percent: Option<u8>,
     pub created: String,
     pub created_iso: String,
@@ -40,11 +40,7 @@ pub struct Card {
 
 impl Card {
     pub fn status_label(&self) -> String {
-        let label = format::status_label(self.status);
-        match (self.status, self.percent) {
-            ("processing", Some(p)) => format!("{label} {p}%"),
-            _ => label.to_string(),
-        }
+        format::badge(self.status, self.percent)
     }
 }
 
@@ -73,23 +69,22 @@ struct LibraryPage {
 }
 
 /// The state a card shows, from the stored status and the preview job's.
-fn card_status(asset: &Asset, extra: Option<&CardExtra>) -> (&'static str, Option<u8>) {
-    let job = extra.and_then(|e| e.job_state.as_deref());
+fn card_status(asset: &Asset, extra: Option<&CardExtra>) -> (PublicState, Option<u8>) {
+    let job = extra.and_then(|e| e.job_state);
     let percent = extra
         .and_then(|e| e.progress)
         .map(|p| p.clamp(0.0, 100.0) as u8);
-    match asset.status.as_str() {
-        "ready" => ("ready", None),
-        "failed" | "checksum_mismatch" => ("failed", None),
-        _ if job == Some("running") || asset.status == "processing" => ("processing", percent),
-        _ => ("queued", None),
-    }
+    let state = asset.status.public(job);
+    let percent = (state == PublicState::Processing)
+        .then_some(percent)
+        .flatten();
+    (state, percent)
 }
 
 fn card(asset: &Asset, extra: Option<&CardExtra>, posters: &Posters) -> Card {
     let (status, percent) = card_status(asset, extra);
     let poster = match (status, asset.current_version_id) {
-        ("ready", Some(v)) if asset.media_type != "audio" => {
+        (PublicState::Ready, Some(v)) if asset.media_type != "audio" => {
             posters.url(asset.id, v, extra.and_then(|e| e.poster_job))
         }
         _ => None,
@@ -201,7 +196,7 @@ pub async fn page(
         summary,
         cards,
         query,
-        status_options: STATUS_OPTIONS,
+        status_options: &STATUS_OPTIONS,
         review_options: REVIEW_OPTIONS,
         media_options: MEDIA_OPTIONS,
         sort_options: SORT_OPTIONS,

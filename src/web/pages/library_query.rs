@@ -1,7 +1,9 @@
 //! The library page's query string: search, filters, sort, page and layout, read leniently (a
 //! bad value falls back to the default and is reported on the page) and written back into links.
 
+use crate::status::VersionStatus;
 use serde::Deserialize;
+use std::sync::LazyLock;
 use time::Date;
 use time::macros::format_description;
 
@@ -41,16 +43,16 @@ pub struct LibraryQuery {
     pub list: bool,
 }
 
-/// The stored statuses, as the library API filters on them.
-pub const STATUS_OPTIONS: &[(&str, &str)] = &[
-    ("", "Any status"),
-    ("promoting", "Being stored"),
-    ("stored", "Queued"),
-    ("processing", "Processing"),
-    ("ready", "Ready"),
-    ("failed", "Failed"),
-    ("checksum_mismatch", "Checksum mismatch"),
-];
+/// The stored statuses, as the library API filters on them (from the one vocabulary).
+pub static STATUS_OPTIONS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
+    std::iter::once(("", "Any status"))
+        .chain(
+            VersionStatus::ALL
+                .iter()
+                .map(|s| (s.as_str(), s.filter_label())),
+        )
+        .collect()
+});
 pub const MEDIA_OPTIONS: &[(&str, &str)] = &[
     ("", "Any type"),
     ("video", "Video"),
@@ -117,7 +119,7 @@ impl LibraryQuery {
         let q: String = raw.q.unwrap_or_default().trim().chars().take(200).collect();
         let status = pick(
             raw.status.as_deref(),
-            STATUS_OPTIONS,
+            &STATUS_OPTIONS,
             &mut problems,
             "status",
         );

@@ -92,6 +92,11 @@ async fn asset_events_give_a_snapshot_then_live_progress() {
         (v["version_id"].as_str(), v["status"].as_str()),
         (Some(version_id.to_string().as_str()), Some("ready"))
     );
+    // The public state and its label come from the server's one mapping.
+    assert_eq!(
+        (&v["public_state"], &v["label"]),
+        (&json!("ready"), &json!("Ready"))
+    );
     let job = events(&text, "job")
         .into_iter()
         .find(|e| e["kind"] == "preview")
@@ -99,6 +104,10 @@ async fn asset_events_give_a_snapshot_then_live_progress() {
     assert_eq!(
         (job["state"].as_str(), job["progress"].as_f64()),
         (Some("ready"), Some(100.0))
+    );
+    assert_eq!(
+        (&job["public_state"], &job["asset_state"], &job["label"]),
+        (&json!("ready"), &json!("ready"), &json!("Ready"))
     );
 
     // A reprocess shows up live: processing, the job running with its percent, then ready.
