@@ -4,6 +4,7 @@
 import { api, pageData } from './api.js';
 import { startPlayer } from './player.js';
 import { normalise, paintBadge, watch } from './status.js';
+import { startReview } from './review-page.js';
 
 var root = document.getElementById('asset');
 if (root) initAsset(root);
@@ -13,6 +14,7 @@ function initAsset(root) {
   var box = document.querySelector('[data-player]');
   var data = pageData('player-data');
   var player = box && data ? startPlayer(box, { data: data, controls: document.querySelector('[data-controls]') }) : null;
+  startReview(root, player);
   var id = root.dataset.assetId;
   var path = '/api/assets/' + encodeURIComponent(id);
   var badge = root.querySelector('[data-status]');

@@ -5,6 +5,7 @@
 
 import { api } from './api.js';
 import * as M from './media.js';
+import { Clock } from './timecode.js';
 
 // Starts the player in `box` (the [data-player] element holding the <video>). `opts.data` is
 // what the page hands the player (its player-data block), `opts.controls` the [data-controls]
@@ -21,9 +22,13 @@ export function startPlayer(box, opts) {
   // Filled from the preview's manifest.json (what the worker wrote), with its usual names as a
   // fallback.
   var files = { master: 'index.m3u8', poster: 'poster.jpg' };
-  var fps = Number(data.frame_rate) > 0 ? Number(data.frame_rate) : 25;
-  var drop = M.isDropRate(fps) && /;/.test(data.timecode_start || '');
-  var startFrames = M.timecodeToFrames(data.timecode_start, fps);
+  // The version's rational rate and start timecode, as the server put them on the box.
+  var clock = new Clock(box.dataset.frameRate || data.frame_rate, box.dataset.startTimecode || data.timecode_start);
+  var fps = clock.rate.num / clock.rate.den;
+  // The frame actually on screen, from requestVideoFrameCallback's media time; null until the
+  // first frame is presented (then currentTime is the best guess).
+  var shown = null;
+  var frameListeners = [];
   var bases = [];          // every signed base used so far, newest last
   var base = null;
   var expires = 0;
@@ -162,12 +167,26 @@ export function startPlayer(box, opts) {
 
   // ---- Transport, time display, keyboard. ----
   function duration() { return isFinite(video.duration) && video.duration > 0 ? video.duration : Number(data.duration) || 0; }
-  function frameOf(t) { return Math.floor(t * fps + 1e-6); }
-  function tc(t) { return M.framesToTimecode(startFrames + frameOf(t), fps, drop); }
+  function frameOf(t) { return clock.frameOfTime(t); }
+  function tc(t) { return clock.timecode(frameOf(t)); }
+  // The frame to name: the presented one while it matches the clock, else currentTime's.
+  function frameNow() {
+    if (shown != null && Math.abs(clock.timeOf(shown) - video.currentTime) < 1.5 / fps) return shown;
+    return frameOf(video.currentTime || 0);
+  }
+
+  function onVideoFrame(_, meta) {
+    shown = clock.frameAt(meta.mediaTime);
+    tcEl.textContent = clock.timecode(shown);
+    box.dataset.frame = String(shown);
+    frameListeners.forEach(function (fn) { fn(shown); });
+    video.requestVideoFrameCallback(onVideoFrame);
+  }
+  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(onVideoFrame);
 
   function paint() {
     var d = duration();
-    tcEl.textContent = tc(video.currentTime || 0);
+    tcEl.textContent = clock.timecode(frameNow());
     if (d) {
       durEl.textContent = tc(d);
       if (document.activeElement !== seek) seek.value = String(Math.round((video.currentTime / d) * 1000));
@@ -188,7 +207,13 @@ export function startPlayer(box, opts) {
   // One frame: land in the middle of the frame so decoders do not round to its neighbour.
   function step(n) {
     video.pause();
-    seekTo((frameOf(video.currentTime) + n + 0.5) / fps);
+    seekFrame(frameNow() + n);
+  }
+
+  function seekFrame(f) {
+    video.pause();
+    var last = duration() ? frameOf(duration()) - 1 : Infinity;
+    seekTo(clock.timeOf(Math.max(0, Math.min(last, f))));
   }
 
   function shuttle(dir) {
@@ -309,7 +334,18 @@ export function startPlayer(box, opts) {
     video: video,
     currentTime: function () { return video.currentTime || 0; },
     frameRate: fps,
-    timecode: function () { return tc(video.currentTime || 0); }
+    clock: clock,
+    box: box,
+    timecode: function () { return clock.timecode(frameNow()); },
+    frame: frameNow,
+    seekFrame: seekFrame,
+    step: step,
+    play: function () { return video.play(); },
+    pause: function () { video.pause(); },
+    duration: duration,
+    audio: data.media === 'audio',
+    /** Calls fn(frame) each time a new frame is presented. */
+    onFrame: function (fn) { frameListeners.push(fn); }
   };
 
   (async function () {

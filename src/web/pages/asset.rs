@@ -1,6 +1,7 @@
 //! `/assets/{id}`: the player, the asset's status, details, versions and technical metadata;
 //! `/assets/{id}/download`: the original master through a short-lived presigned GET.
 
+use super::clock;
 use super::errors::{PageError, PageResult};
 use super::format;
 use super::layout::Layout;
@@ -75,6 +76,11 @@ struct AssetPage {
     poster_url: Option<String>,
     is_current: bool,
     player_json: String,
+    /// The version's rational rate and start timecode, for frame-exact review in the page.
+    frame_rate: String,
+    start_timecode: String,
+    /// The version the compare link puts beside the one shown (the previous, else the next).
+    compare_other: String,
     can_write: bool,
     can_delete: bool,
     can_download: bool,
@@ -148,8 +154,17 @@ pub async fn page(
         "hls_worker": layout_asset(&req, "vendor/hls.worker.js"),
     });
     let layout = Layout::new(&req, Some(&caller)).in_section("library");
+    let compare_other = detail
+        .versions
+        .get(index + 1)
+        .or_else(|| index.checked_sub(1).and_then(|i| detail.versions.get(i)))
+        .map(|v| v.version.id.to_string())
+        .unwrap_or_default();
     let page = AssetPage {
         player_json: format::script_json(&player),
+        frame_rate: clock::frame_rate(&tech, &shown.media_type),
+        start_timecode: clock::start_timecode(&tech),
+        compare_other,
         asset: AssetView {
             id: detail.asset.id.to_string(),
             title: detail.asset.title.clone(),

@@ -5,7 +5,7 @@ use super::errors::PageResult;
 use super::format;
 use super::layout::Layout;
 use super::library_query::{
-    LibraryQuery, MEDIA_OPTIONS, PAGE_SIZE, Raw, SORT_OPTIONS, STATUS_OPTIONS,
+    LibraryQuery, MEDIA_OPTIONS, PAGE_SIZE, REVIEW_OPTIONS, Raw, SORT_OPTIONS, STATUS_OPTIONS,
 };
 use super::posters::Posters;
 use crate::assets::{self, ListParams, Page};
@@ -63,6 +63,7 @@ struct LibraryPage {
     list_url: String,
     clear_url: &'static str,
     status_options: &'static [(&'static str, &'static str)],
+    review_options: &'static [(&'static str, &'static str)],
     media_options: &'static [(&'static str, &'static str)],
     sort_options: &'static [(&'static str, &'static str)],
 }
@@ -197,6 +198,7 @@ pub async fn page(
         cards,
         query,
         status_options: &STATUS_OPTIONS,
+        review_options: REVIEW_OPTIONS,
         media_options: MEDIA_OPTIONS,
         sort_options: SORT_OPTIONS,
     };

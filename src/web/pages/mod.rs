@@ -4,6 +4,8 @@
 mod account;
 mod admin;
 mod asset;
+mod clock;
+mod compare;
 pub mod errors;
 pub mod flash;
 pub mod format;
@@ -24,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(library::page))
         .route("/upload", web::get().to(upload::page))
         .route("/assets/{id}", web::get().to(asset::page))
+        .route("/assets/{id}/compare", web::get().to(compare::page))
         .route("/assets/{id}/download", web::get().to(asset::download));
     login::configure(cfg);
     account::configure(cfg);
