@@ -5,9 +5,12 @@
 #   2. the bare single ffmpeg command making the same ladder (mm's own ladder command without
 #      the extra outputs), goal: job / bare <= 1.15,
 #   3. one ffmpeg per rung, as the old worker did (each decodes the master again).
+#   4. an HDR10 (PQ) HEVC 10-bit master against the same master tagged SDR BT.709: the cost
+#      of tone mapping, goal: HDR / SDR <= 1.3.
 # Prints the ratios, the job's realtime factor and mm's peak RSS outside ffmpeg (VmHWM).
 # Env: MM_BIN (default: release build made here), BENCH_PREVIEW_SECONDS (default 60),
-# MM_X264_PRESET and MM_PREVIEW_LADDER as for the worker.
+# BENCH_HDR_SECONDS (default 20), BENCH_PREVIEW_HDR_ONLY=1 to run only 4, MM_X264_PRESET,
+# MM_PREVIEW_LADDER and MM_HDR_TONEMAP as for the worker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +25,41 @@ trap 'rm -rf -- "$work"' EXIT
 now() { date +%s.%N; }
 elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.3f}')" "$1" "$2"; }
+
+# 4. Tone-mapping cost: one HEVC 10-bit PQ master, and the very same bitstream re-tagged
+# BT.709 (so both decode and dither alike and only the tone mapping differs).
+hdr_seconds="${BENCH_HDR_SECONDS:-20}"
+echo "generating a ${hdr_seconds} s 1080p25 HEVC 10-bit PQ master"
+ffmpeg -hide_banner -nostdin -loglevel error -y \
+  -f lavfi -i "testsrc2=size=1920x1080:rate=25:duration=${hdr_seconds},format=yuv420p10le" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=${hdr_seconds}" \
+  -c:v libx265 -preset ultrafast -pix_fmt yuv420p10le \
+  -x265-params "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:max-cll=1000,400" \
+  -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc \
+  -c:a aac -b:a 192k -tag:v hvc1 "$work/hdr.mp4"
+ffmpeg -hide_banner -nostdin -loglevel error -y -i "$work/hdr.mp4" -c copy \
+  -bsf:v "hevc_metadata=colour_primaries=1:transfer_characteristics=1:matrix_coefficients=1" \
+  -color_primaries bt709 -color_trc bt709 -colorspace bt709 "$work/sdr.mp4"
+run_file() {
+  rm -rf "$work/out-$1"
+  local t0 t1; t0=$(now)
+  RUST_LOG=warn "$MM_BIN" preview-file "$work/$1.mp4" "$work/out-$1" >/dev/null
+  t1=$(now); elapsed "$t0" "$t1"
+}
+minimum() { python3 -c "import sys; print(min(sys.argv[1:], key=float))" "$@"; }
+hdrs=(); sdrs=()
+for ((round = 0; round < ${BENCH_PREVIEW_ROUNDS:-2}; round++)); do
+  sdrs+=("$(run_file sdr)"); hdrs+=("$(run_file hdr)")
+  echo "round $((round + 1)): SDR ${sdrs[-1]} s, HDR ${hdrs[-1]} s"
+done
+hdr_job=$(minimum "${hdrs[@]}"); sdr_job=$(minimum "${sdrs[@]}")
+hdr_ratio=$(ratio "$hdr_job" "$sdr_job")
+hdr_goal=$(python3 -c "import sys; print('within goal' if float(sys.argv[1]) <= 1.3 else 'ABOVE GOAL')" "$hdr_ratio")
+tonemap=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["color"]["tonemap"])' "$work/out-hdr/manifest.json")
+echo "SDR-tagged 10-bit master job:              ${sdr_job} s"
+echo "HDR (PQ) master job, tonemap ${tonemap}:       ${hdr_job} s"
+echo "HDR / SDR:                                 ${hdr_ratio} (goal <= 1.3: ${hdr_goal})"
+if [ "${BENCH_PREVIEW_HDR_ONLY:-0}" = 1 ]; then exit 0; fi
 
 echo "generating a ${seconds} s 1080p30 master with stereo audio"
 ffmpeg -hide_banner -nostdin -loglevel error -y \
@@ -49,7 +87,6 @@ run_job() {
   MM_LOG_FORMAT=json RUST_LOG=warn "$MM_BIN" preview-file "$work/master.mp4" "$work/job" >"$work/job.json"
   t1=$(now); elapsed "$t0" "$t1"
 }
-minimum() { python3 -c "import sys; print(min(sys.argv[1:], key=float))" "$@"; }
 
 # 1 and 2, alternating for BENCH_PREVIEW_ROUNDS rounds (default 2); the best of each counts,
 # which keeps other work on a shared machine out of the ratio.

@@ -273,6 +273,7 @@ mod tests {
         let mut p = vec![];
         let c = PreviewConfig::from_env(&Env::default(), &mut p);
         assert!(p.is_empty(), "{p:?}");
+        assert_eq!(c.hdr_tonemap, HdrTonemap::Mobius);
         assert_eq!(c.ladder, [360, 540, 720, 1080]);
         assert_eq!(c.segment_seconds, 4);
         assert_eq!(c.poster_at, PosterAt::Fraction(0.1));
@@ -309,6 +310,20 @@ mod tests {
                 "MM_VIDEO_ENCODER"
             ]
         );
+    }
+
+    #[test]
+    fn hdr_tonemap_is_an_operator_or_off() {
+        let mut p = vec![];
+        let env = Env::from_pairs([("MM_HDR_TONEMAP", "off")]);
+        assert_eq!(
+            PreviewConfig::from_env(&env, &mut p).hdr_tonemap,
+            HdrTonemap::Off
+        );
+        let env = Env::from_pairs([("MM_HDR_TONEMAP", "aces")]);
+        PreviewConfig::from_env(&env, &mut p);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].key, "MM_HDR_TONEMAP");
     }
 
     #[test]

@@ -72,6 +72,8 @@ struct AssetPage {
     version: Shown,
     versions: Vec<VersionRow>,
     technical: Vec<(String, String)>,
+    /// Audio mappings to choose from: (value, label, selected).
+    audio_choices: Vec<(String, String, bool)>,
     playable: bool,
     poster_url: Option<String>,
     is_current: bool,
@@ -194,6 +196,7 @@ pub async fn page(
             })
             .collect(),
         technical: technical::rows(shown, &tech, st.config.preview.hdr_tonemap),
+        audio_choices: technical::audio_choices(&tech, shown.audio_mapping.as_deref()),
         playable,
         poster_url: (shown.status == "ready" && shown.media_type != "audio")
             .then(|| {

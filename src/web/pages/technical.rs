@@ -5,8 +5,9 @@
 use super::format;
 use crate::config::HdrTonemap;
 use crate::db::models::version::Version;
+use crate::media::audio::AudioMapping;
 use crate::media::color::{self, ColorPlan};
-use crate::media::probe::VideoInfo;
+use crate::media::probe::{AudioInfo, VideoInfo};
 use serde_json::Value;
 
 fn text(v: &Value, path: &str) -> Option<String> {
@@ -43,6 +44,38 @@ fn dynamic_range(tech: &Value, tonemap: HdrTonemap) -> Option<String> {
     let v: VideoInfo = serde_json::from_value(tech.get("video")?.clone()).ok()?;
     let record = ColorPlan::new(&v, tonemap).record();
     color::label(&v, Some(&record))
+}
+
+/// The audio mappings offered on the asset page for `tech`'s tracks, as (value, label,
+/// selected): every track, each pair of neighbouring mono tracks, a 5.1 fold-down of the first
+/// six when they are mono, and the current choice.
+pub fn audio_choices(tech: &Value, current: Option<&str>) -> Vec<(String, String, bool)> {
+    let audio: Vec<AudioInfo> = tech
+        .get("audio")
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .unwrap_or_default();
+    let mut choices: Vec<AudioMapping> =
+        audio.iter().map(|a| AudioMapping::Track(a.track)).collect();
+    let mono: Vec<u32> = audio
+        .iter()
+        .filter(|a| a.channels == 1)
+        .map(|a| a.track)
+        .collect();
+    choices.extend(mono.chunks_exact(2).map(|p| AudioMapping::Pair(p[0], p[1])));
+    if let Some(first) = mono.first() {
+        let surround = AudioMapping::Surround(*first);
+        if surround.check(&audio).is_ok() {
+            choices.push(surround);
+        }
+    }
+    let current: Option<AudioMapping> = current.and_then(|c| c.parse().ok());
+    if let Some(c) = current.filter(|c| !choices.contains(c)) {
+        choices.push(c);
+    }
+    choices
+        .into_iter()
+        .map(|m| (m.to_string(), m.describe(), Some(m) == current))
+        .collect()
 }
 
 pub fn rows(version: &Version, tech: &Value, tonemap: HdrTonemap) -> Vec<(String, String)> {
@@ -143,6 +176,14 @@ pub fn rows(version: &Version, tech: &Value, tonemap: HdrTonemap) -> Vec<(String
         }
     }
     push(
+        "Preview audio",
+        version
+            .audio_mapping
+            .as_deref()
+            .and_then(|m| m.parse::<AudioMapping>().ok())
+            .map(|m| m.describe()),
+    );
+    push(
         "Bit rate",
         num(tech, "/bit_rate").map(|b| format!("{:.1} Mbit/s", b / 1e6)),
     );
@@ -164,4 +205,49 @@ pub fn rows(version: &Version, tech: &Value, tonemap: HdrTonemap) -> Vec<(String
     push("Stored", version.stored_at.map(format::datetime));
     push("Retained until", version.retain_until.map(format::datetime));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hdr_masters_say_how_they_are_previewed() {
+        let tech = serde_json::json!({"video": {
+            "codec": "hevc", "profile": "Main 10", "width": 3840, "height": 2160,
+            "sample_aspect": [1, 1], "display_width": 3840, "display_height": 2160,
+            "rotation": 0, "r_frame_rate": "25/1", "avg_frame_rate": "25/1", "frame_rate": 25.0,
+            "vfr": false, "pix_fmt": "yuv420p10le", "bit_depth": 10,
+            "color_primaries": "bt2020", "color_transfer": "smpte2084",
+            "color_space": "bt2020nc", "color_range": "tv"
+        }});
+        assert_eq!(
+            dynamic_range(&tech, HdrTonemap::Mobius).as_deref(),
+            Some("HDR (PQ), previewed as SDR")
+        );
+        assert_eq!(
+            dynamic_range(&tech, HdrTonemap::Off).as_deref(),
+            Some("HDR (PQ), previewed without tone mapping")
+        );
+    }
+
+    #[test]
+    fn eight_mono_tracks_offer_each_track_neighbouring_pairs_and_a_downmix() {
+        let audio: Vec<Value> = (1..=8)
+            .map(|t| serde_json::json!({"track": t, "codec": "pcm_s24le", "channels": 1, "channel_layout": "mono", "sample_rate": 48000}))
+            .collect();
+        let tech = serde_json::json!({ "audio": audio });
+        let choices = audio_choices(&tech, Some("pair:1,2"));
+        let values: Vec<&str> = choices.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(values.len(), 13, "{values:?}");
+        assert!(values.contains(&"track:8") && values.contains(&"pair:7,8"));
+        // The first six may be a 5.1 in film order: the downmix is offered.
+        assert!(values.contains(&"5.1:1"));
+        let selected: Vec<&str> = choices
+            .iter()
+            .filter(|c| c.2)
+            .map(|c| c.0.as_str())
+            .collect();
+        assert_eq!(selected, ["pair:1,2"]);
+    }
 }
