@@ -9,14 +9,26 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
+/// Bodies a little over the drawing limit reach the drawing check, so an oversized drawing
+/// is a 400 `invalid-drawing` like every other bad drawing, not the global 413.
+const BODY_LIMIT: usize = 4 * crate::review::drawing::MAX_BYTES;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets/{id}/comments", web::get().to(list))
-        .route("/assets/{id}/comments", web::post().to(create))
-        .route("/assets/{id}/comments/export", web::get().to(export))
-        .route("/comments/{id}", web::patch().to(update))
-        .route("/comments/{id}", web::delete().to(delete))
-        .route("/comments/{id}/resolve", web::post().to(resolve))
-        .route("/comments/{id}/reopen", web::post().to(reopen));
+    cfg.service(
+        web::resource("/assets/{id}/comments")
+            .app_data(crate::error::json_config(BODY_LIMIT))
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .route("/assets/{id}/comments/export", web::get().to(export))
+    .service(
+        web::resource("/comments/{id}")
+            .app_data(crate::error::json_config(BODY_LIMIT))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete)),
+    )
+    .route("/comments/{id}/resolve", web::post().to(resolve))
+    .route("/comments/{id}/reopen", web::post().to(reopen));
 }
 
 #[derive(Debug, Deserialize)]
