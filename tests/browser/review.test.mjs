@@ -146,20 +146,13 @@ test('the drawing canvas lies on the picture at two window sizes and in full scr
 });
 
 /** Whether this build serves the comments API (it is built beside these pages). */
-async function hasCommentsApi() {
-  const status = await page.evaluate(async (url) => (await fetch(url, { credentials: 'same-origin' })).status, `/api/assets/${assetId}/comments`);
-  return status !== 404;
-}
-
 async function commentsApi(version) {
   const q = version ? `?version_id=${version}` : '';
   return page.evaluate(async (url) => (await fetch(url, { credentials: 'same-origin' })).json(), `/api/assets/${assetId}/comments${q}`);
 }
 
-test('a comment with a drawing at a frame brings that frame and drawing back after a reload', async (t) => {
+test('a comment with a drawing at a frame brings that frame and drawing back after a reload', async () => {
   await openAsset();
-  // Shown as a skip, never a pass: the page side cannot be proven without the API.
-  if (!(await hasCommentsApi())) return t.skip('this build has no comments API yet');
   await seekFrame(40);
   await page.keyboard.press('.');
   await until('frame 41', async () => (await settled(page)) === 41);
@@ -195,9 +188,8 @@ test('a comment with a drawing at a frame brings that frame and drawing back aft
   await screenshot(page, 'review-comment');
 });
 
-test('a comment posted in one page shows in another within 2 s', async (t) => {
+test('a comment posted in one page shows in another within 2 s', async () => {
   await openAsset();
-  if (!(await hasCommentsApi())) return t.skip('this build has no comments API yet');
   const other = await b.context.newPage();
   await other.goto(`${mm.url}/assets/${assetId}`);
   await until('the other page to listen', () => other.evaluate(() => document.documentElement.dataset.reviewLive === 'open'), 20_000);
