@@ -20,6 +20,9 @@ pub const MAX_BODY: usize = 5000;
 /// Comments kept per version: the list is answered whole, so it stays bounded.
 pub const MAX_PER_VERSION: i64 = 5000;
 const MAX_MENTIONS: usize = 50;
+/// The largest frame number taken when the probe gave no duration: 24 hours counted in
+/// milliseconds (audio's rate), beyond any video rate's 24 hours, far from any overflow.
+pub const MAX_FRAME: i64 = 24 * 3600 * 1000;
 
 /// How frames become seconds and timecodes for one version.
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +43,17 @@ impl Clock {
             .filter(|d| d.is_finite() && *d > 0.0);
         let last_frame = match (rate, duration) {
             (Some(r), Some(d)) => {
-                Some(((d * f64::from(r.num) / f64::from(r.den)).ceil() as i64 - 1).max(0))
+                // Every frame that starts before the end exists, but ffprobe rounds durations
+                // to the microsecond, sometimes up: a count a thousandth of a frame past a
+                // whole number is that number (a 310-frame clip reporting 310.00001 frames
+                // ends at frame 309).
+                let frames = d * f64::from(r.num) / f64::from(r.den);
+                let count = if frames - frames.floor() < 1e-3 {
+                    frames.floor()
+                } else {
+                    frames.ceil()
+                };
+                Some((count as i64 - 1).clamp(0, MAX_FRAME))
             }
             _ => None,
         };
@@ -129,9 +142,13 @@ pub fn view(row: &CommentRow, clock: &Clock, caller: &Caller) -> CommentView {
         seconds_end: row.frame_end.and_then(|f| clock.seconds(f)),
         timecode: row.frame.and_then(|f| clock.timecode(f)),
         timecode_end: row.frame_end.and_then(|f| clock.timecode(f)),
-        body: row.body.clone(),
+        body: if deleted {
+            String::new()
+        } else {
+            row.body.clone()
+        },
         mentions: row.mentions.clone(),
-        drawing: row.drawing.clone(),
+        drawing: if deleted { None } else { row.drawing.clone() },
         visibility: row.visibility.clone(),
         resolved: row.resolved_at.is_some(),
         resolved_by: row.resolved_at.map(|_| Person {
@@ -270,6 +287,11 @@ pub fn check_frames(
     for f in [frame, end].into_iter().flatten() {
         if f < 0 {
             return Err(bad_frame("Frames count from 0."));
+        }
+        if f > MAX_FRAME {
+            return Err(bad_frame(format!(
+                "Frame {f} is past the longest time a comment can be at."
+            )));
         }
         if let Some(last) = clock.last_frame
             && f > last

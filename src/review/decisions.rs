@@ -201,8 +201,8 @@ pub async fn decide(
                         note,
                     },
                 )?;
+                let status = status_of(&decision::latest_per_reviewer(c, version_id)?, true);
                 let rows = decision::for_version(c, version_id)?;
-                let status = status_of(&rows, true);
                 decision::set_status(c, version_id, status)?;
                 let entry = audit_entry
                     .target("version", version_id)

@@ -27,12 +27,19 @@ impl Rate {
         (n > 0 && d > 0 && n / d <= 1000).then_some(Rate { num: n, den: d })
     }
 
-    /// The version's rate: `r_frame_rate`, else `avg_frame_rate`; audio counts milliseconds;
-    /// images (and unprobed versions) have none.
+    /// The version's rate: `r_frame_rate`, else `avg_frame_rate` (first for variable-rate
+    /// footage, whose `r_frame_rate` is a timebase); audio counts milliseconds; images (and
+    /// unprobed versions) have none.
     pub fn of_version(v: &Version) -> Option<Rate> {
         let tech = v.technical.as_ref()?;
         if let Some(video) = tech.get("video").filter(|x| x.is_object()) {
-            return ["r_frame_rate", "avg_frame_rate"]
+            let vfr = video.get("vfr").and_then(serde_json::Value::as_bool) == Some(true);
+            let order = if vfr {
+                ["avg_frame_rate", "r_frame_rate"]
+            } else {
+                ["r_frame_rate", "avg_frame_rate"]
+            };
+            return order
                 .iter()
                 .find_map(|k| video.get(*k)?.as_str().and_then(Rate::parse));
         }

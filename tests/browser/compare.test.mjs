@@ -58,6 +58,8 @@ test('two versions play on one clock, step together by time, and the wipe divide
   await until('both paused', async () => (await times()).every((x) => x.paused));
   // Stepping on A: B lands on its own frame at A's moment.
   await page.evaluate(() => { document.querySelector('[data-player][data-side="a"] video').currentTime = (40 + 0.5) / (30000 / 1001); });
+  // A person steps from the frame they see: wait for frame 40 on screen first.
+  await until('A to show frame 40', async () => page.evaluate(() => document.getElementById('compare').dataset.frameA === '40'), 10_000);
   await page.keyboard.press('.');
   const wantB = String(Math.floor(((41 + 0.5) * 1001 / 30000) * 25));
   let last;

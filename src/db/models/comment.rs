@@ -102,14 +102,18 @@ pub fn update(
     id: Uuid,
     changes: &CommentChanges,
 ) -> QueryResult<CommentRow> {
-    diesel::update(comments::table.find(id))
-        .set((
-            changes,
-            comments::edited.eq(true),
-            comments::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(CommentRow::as_returning())
-        .get_result(conn)
+    diesel::update(
+        comments::table
+            .find(id)
+            .filter(comments::deleted_at.is_null()),
+    )
+    .set((
+        changes,
+        comments::edited.eq(true),
+        comments::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning(CommentRow::as_returning())
+    .get_result(conn)
 }
 
 /// Resolves (with who did it) or reopens (`by` = None).
@@ -119,15 +123,19 @@ pub fn set_resolved(
     by: Option<(Uuid, &str)>,
 ) -> QueryResult<CommentRow> {
     let at = by.map(|_| OffsetDateTime::now_utc());
-    diesel::update(comments::table.find(id))
-        .set((
-            comments::resolved_by.eq(by.map(|b| b.0)),
-            comments::resolved_by_name.eq(by.map(|b| b.1)),
-            comments::resolved_at.eq(at),
-            comments::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(CommentRow::as_returning())
-        .get_result(conn)
+    diesel::update(
+        comments::table
+            .find(id)
+            .filter(comments::deleted_at.is_null()),
+    )
+    .set((
+        comments::resolved_by.eq(by.map(|b| b.0)),
+        comments::resolved_by_name.eq(by.map(|b| b.1)),
+        comments::resolved_at.eq(at),
+        comments::updated_at.eq(diesel::dsl::now),
+    ))
+    .returning(CommentRow::as_returning())
+    .get_result(conn)
 }
 
 /// Soft delete: the text and drawing go, the row stays so replies keep their parent.

@@ -51,6 +51,30 @@ pub fn for_version(conn: &mut PgConnection, version_id: Uuid) -> QueryResult<Vec
         .load(conn)
 }
 
+/// Each reviewer's latest decision on a version, unbounded by how many anyone has posted: the
+/// review status follows from these (newest first, as `review::decisions::status_of` takes).
+pub fn latest_per_reviewer(
+    conn: &mut PgConnection,
+    version_id: Uuid,
+) -> QueryResult<Vec<DecisionRow>> {
+    let mut rows = review_decisions::table
+        .filter(review_decisions::version_id.eq(version_id))
+        .distinct_on((
+            review_decisions::reviewer_id,
+            review_decisions::reviewer_name,
+        ))
+        .order((
+            review_decisions::reviewer_id,
+            review_decisions::reviewer_name,
+            review_decisions::created_at.desc(),
+            review_decisions::id.desc(),
+        ))
+        .select(DecisionRow::as_select())
+        .load(conn)?;
+    rows.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    Ok(rows)
+}
+
 /// Stores a version's review status, and the asset's when it is the current version.
 pub fn set_status(conn: &mut PgConnection, version_id: Uuid, status: &str) -> QueryResult<()> {
     diesel::update(asset_versions::table.find(version_id))

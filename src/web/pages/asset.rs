@@ -164,8 +164,8 @@ pub async fn page(
         .unwrap_or_default();
     let page = AssetPage {
         player_json: format::script_json(&player),
-        frame_rate: clock::frame_rate(&tech, &shown.media_type),
-        start_timecode: clock::start_timecode(&tech),
+        frame_rate: clock::frame_rate(shown),
+        start_timecode: clock::start_timecode(shown),
         compare_other,
         asset: AssetView {
             id: detail.asset.id.to_string(),

@@ -10,6 +10,7 @@ use crate::assets::{self, AssetDetail};
 use crate::auth::{PageAuth, perm};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::storage::PreviewKey;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use askama::Template;
@@ -83,7 +84,7 @@ fn side(detail: &AssetDetail, raw: Option<&str>, which: &'static str) -> Result<
     let player = serde_json::json!({
         "asset_id": detail.asset.id,
         "version_id": v.id,
-        "preview_prefix": format!("previews/{}/{}/", detail.asset.id, v.id),
+        "preview_prefix": PreviewKey::new(detail.asset.id, v.id).dir(),
         "media": v.media_type,
         "duration": tech.get("duration"),
         "frame_rate": tech.pointer("/video/frame_rate"),
@@ -93,8 +94,8 @@ fn side(detail: &AssetDetail, raw: Option<&str>, which: &'static str) -> Result<
         key: which,
         id: v.id.to_string(),
         number: v.number,
-        frame_rate: clock::frame_rate(&tech, &v.media_type),
-        start_timecode: clock::start_timecode(&tech),
+        frame_rate: clock::frame_rate(v),
+        start_timecode: clock::start_timecode(v),
         player_json: format::script_json(&player),
     })
 }

@@ -220,6 +220,7 @@ async fn every_bad_input_is_a_400_and_stores_nothing() {
             "invalid-frame",
         ),
         (json!({"frame": -1, "body": "before"}), "invalid-frame"),
+        (json!({"seconds": 1e300, "body": "far"}), "invalid-frame"),
         (
             json!({"frame": 20, "frame_end": 10, "body": "backwards"}),
             "invalid-range",
@@ -287,4 +288,69 @@ async fn every_bad_input_is_a_400_and_stores_nothing() {
         0
     );
     assert_eq!(count(&app, "SELECT count(*) AS n FROM review_decisions"), 0);
+}
+
+/// The page's player clock (`data-frame-rate`, `data-start-timecode`) and the comments API
+/// count with the same rate and start, so the frame named on screen is the frame stored: a
+/// variable-rate phone clip (timebase 90000/1, average 30000/1001) without a timecode.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_and_the_api_share_one_clock() {
+    let app = TestApp::spawn(Role::All).await;
+    seed_user(&app, "ada@mm.test", UserRole::Viewer);
+    let ada = login(&app, "ada@mm.test").await;
+    let (asset, _) = seed_video(
+        &app,
+        r#"{"duration": 10.0, "video": {"r_frame_rate": "90000/1", "avg_frame_rate": "30000/1001", "vfr": true}}"#,
+    );
+    let (s, list) = parts(
+        ada.send(
+            &app,
+            Method::GET,
+            &format!("/api/assets/{asset}/comments"),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["frame_rate"], "30000/1001");
+    assert_eq!(list["start_timecode"], "00:00:00;00");
+    let html = ada
+        .send(&app, Method::GET, &format!("/assets/{asset}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let attr = |name: &str| {
+        let at = html
+            .find(&format!("{name}=\""))
+            .unwrap_or_else(|| panic!("no {name} in the page"));
+        let rest = &html[at + name.len() + 2..];
+        rest[..rest.find('"').unwrap()].to_string()
+    };
+    assert_eq!(attr("data-frame-rate"), "30000/1001");
+    assert_eq!(attr("data-start-timecode"), "00:00:00;00");
+}
+
+/// ffprobe's duration of a 310-frame 29.97 clip, rounded up to the microsecond, still ends at
+/// frame 309.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_frame_survives_a_rounded_up_duration() {
+    let app = TestApp::spawn(Role::Api).await;
+    seed_user(&app, "ada@mm.test", UserRole::Editor);
+    let ada = login(&app, "ada@mm.test").await;
+    let (asset, _) = seed_video(
+        &app,
+        r#"{"duration": 10.343667, "video": {"r_frame_rate": "30000/1001", "avg_frame_rate": "30000/1001"}}"#,
+    );
+    let path = format!("/api/assets/{asset}/comments");
+    let post = |frame: i64| json!({"frame": frame, "body": format!("at {frame}")});
+    let (s, body) = parts(ada.send(&app, Method::POST, &path, Some(&post(310))).await).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (400, Some("invalid-frame")),
+        "{body}"
+    );
+    let (s, body) = parts(ada.send(&app, Method::POST, &path, Some(&post(309))).await).await;
+    assert_eq!(s, 201, "{body}");
 }
