@@ -71,7 +71,7 @@ pub fn latest_per_reviewer(
         ))
         .select(DecisionRow::as_select())
         .load(conn)?;
-    rows.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
     Ok(rows)
 }
 
