@@ -65,7 +65,8 @@ export class Comments {
 
   /** The composer names the frame on screen; a drawing shown for another frame goes away. */
   followFrame(f) {
-    if (this.at) this.at.textContent = this.player ? this.player.clock.timecode(f || 0) : 'this version';
+    // Without a player (an image) the page names the place once: comments there have no time.
+    if (this.at && this.player) this.at.textContent = this.player.clock.timecode(f || 0);
     // Mid-seek frames are on the way to the comment's frame, not away from it.
     if (this.player && this.player.video.seeking) return;
     if (this.active && this.active.frame !== f && !(this.tools && this.tools.active)) {

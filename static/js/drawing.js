@@ -1,14 +1,15 @@
-// Drawings over the picture: a canvas laid exactly over the part of the <video> element that
-// shows the picture (letterboxing and object-fit accounted for, from videoWidth/videoHeight),
+// Drawings over the picture: a canvas laid exactly over the part of the <video> element (or an
+// image's <img>) that shows the picture (letterboxing and object-fit accounted for, from
+// videoWidth/videoHeight or naturalWidth/naturalHeight),
 // kept there on resize and in full screen (the full-screen element is the player box, which
 // holds both). Shapes are in 0..1 of the picture, so they land on the same spot at any size.
 
-/** The picture's rect inside the video element, in CSS px from the element's top left. */
+/** The picture's rect inside the video (or img) element, in CSS px from its top left. */
 export function pictureRect(video) {
   const bw = video.clientWidth;
   const bh = video.clientHeight;
-  const vw = video.videoWidth || bw;
-  const vh = video.videoHeight || bh;
+  const vw = video.videoWidth || video.naturalWidth || bw;
+  const vh = video.videoHeight || video.naturalHeight || bh;
   if (!bw || !bh || !vw || !vh) return { x: 0, y: 0, w: bw, h: bh };
   const fit = getComputedStyle(video).objectFit || 'contain';
   let w = bw;
@@ -89,7 +90,7 @@ export function paintShapes(ctx, shapes, w, h) {
   }
 }
 
-/** The canvas over one video's picture. */
+/** The canvas over one video's (or one still image's) picture. */
 export class Overlay {
   constructor(video) {
     this.video = video;
@@ -104,6 +105,8 @@ export class Overlay {
     const again = () => this.layout();
     new ResizeObserver(again).observe(video);
     video.addEventListener('loadedmetadata', again);
+    // An <img> knows its natural size only once loaded.
+    video.addEventListener('load', again);
     video.addEventListener('resize', again);
     document.addEventListener('fullscreenchange', again);
     window.addEventListener('resize', again);

@@ -1,4 +1,5 @@
-// Review on the asset page: the drawing overlay and tools over the player, the comment panel,
+// Review on the asset page: the drawing overlay and tools over the player (or over an image's
+// still, whose comments have no time), the comment panel,
 // the decision panel, and live updates from the asset's event stream (`comment` and `review`
 // events name what changed; the panels fetch it again).
 
@@ -15,8 +16,9 @@ export function startReview(root, player) {
   const decisions = document.querySelector('[data-review-panel]');
   let overlay = null;
   let tools = null;
-  if (player && !player.audio) {
-    overlay = new Overlay(player.video);
+  const picture = player ? (!player.audio && player.video) : document.querySelector('[data-still]');
+  if (picture && panel) {
+    overlay = new Overlay(picture);
     const bar = document.querySelector('[data-draw-bar]');
     if (bar) tools = new Tools(overlay, bar);
   }

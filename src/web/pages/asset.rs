@@ -75,6 +75,9 @@ struct AssetPage {
     /// Audio mappings to choose from: (value, label, selected).
     audio_choices: Vec<(String, String, bool)>,
     playable: bool,
+    /// The review panels show for a playable version and for a ready image (comments at no
+    /// time, drawn over the still).
+    reviewable: bool,
     poster_url: Option<String>,
     is_current: bool,
     player_json: String,
@@ -162,6 +165,17 @@ pub async fn page(
         .or_else(|| index.checked_sub(1).and_then(|i| detail.versions.get(i)))
         .map(|v| v.version.id.to_string())
         .unwrap_or_default();
+    let poster_url = (shown.status == "ready" && shown.media_type != "audio")
+        .then(|| {
+            let rerender = detail.versions[index]
+                .jobs
+                .iter()
+                .find(|j| j.kind == super::library::POSTER_KIND && j.state == "ready")
+                .map(|j| j.id);
+            super::posters::Posters::new(&st).url(detail.asset.id, shown.id, rerender)
+        })
+        .flatten();
+    let reviewable = playable || (shown.media_type == "image" && poster_url.is_some());
     let page = AssetPage {
         player_json: format::script_json(&player),
         frame_rate: clock::frame_rate(shown),
@@ -198,16 +212,8 @@ pub async fn page(
         technical: technical::rows(shown, &tech, st.config.preview.hdr_tonemap),
         audio_choices: technical::audio_choices(&tech, shown.audio_mapping.as_deref()),
         playable,
-        poster_url: (shown.status == "ready" && shown.media_type != "audio")
-            .then(|| {
-                let rerender = detail.versions[index]
-                    .jobs
-                    .iter()
-                    .find(|j| j.kind == super::library::POSTER_KIND && j.state == "ready")
-                    .map(|j| j.id);
-                super::posters::Posters::new(&st).url(detail.asset.id, shown.id, rerender)
-            })
-            .flatten(),
+        reviewable,
+        poster_url,
         is_current,
         can_write: caller.can(Permission::AssetsWrite),
         can_delete: caller.can(Permission::AssetsDelete),
