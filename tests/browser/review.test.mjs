@@ -70,8 +70,9 @@ test('the frame on screen is the frame named, stepping with . and ,', async () =
   }
   let s = await shownFrame();
   assert.deepEqual([s.named, s.seen], [40, 40], `frame 40 on screen (match score ${s.score})`);
-  // 40 frames at 29.97 drop-frame-free counting from 00:00:00:00.
-  assert.equal(await page.textContent('[data-timecode]'), '00:00:01:10');
+  // 40 frames at 29.97 from 00:00:00;00: a clip without a timecode counts drop-frame, as the
+  // comments API and the exports do.
+  assert.equal(await page.textContent('[data-timecode]'), '00:00:01;10');
   await page.keyboard.press(',');
   await until('one frame back', async () => (await settled(page)) === 39);
   s = await shownFrame();
