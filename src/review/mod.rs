@@ -1,6 +1,7 @@
 //! Review (#16): comments at exact frames with drawings, reviewers' decisions per version and
 //! the review status they lead to, and the comments as markers for editing software.
 
+pub mod clock;
 pub mod comments;
 pub mod decisions;
 pub mod drawing;
