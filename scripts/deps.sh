@@ -9,6 +9,7 @@ APT_PACKAGES=(libpq-dev postgresql redis-server ffmpeg chromium chromium-driver 
   pkg-config fonts-liberation)
 MOTO_VENV=/opt/mm-tools/moto
 OTIO_VENV=/opt/mm-tools/otio
+WEBHOOKS_VENV=/opt/mm-tools/webhooks
 
 step() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
@@ -85,6 +86,22 @@ else
   as_root python3 -m venv "$OTIO_VENV"
   as_root "$OTIO_VENV/bin/pip" install -q --disable-pip-version-check "${OTIO_PINS[@]}"
   "$OTIO_VENV/bin/python" -c 'import opentimelineio' || die "opentimelineio did not install in $OTIO_VENV"
+fi
+
+# standardwebhooks (Standard Webhooks' own verifier): the webhook test checks mm's signatures
+# with it rather than with mm's code.
+WEBHOOKS_PINS=(standardwebhooks==1.1.0)
+if [ -x "$WEBHOOKS_VENV/bin/python" ] &&
+  "$WEBHOOKS_VENV/bin/python" -c "
+import sys, importlib.metadata as m
+want = dict(p.split('==') for p in sys.argv[1:])
+sys.exit(any(m.version(k) != v for k, v in want.items()))" "${WEBHOOKS_PINS[@]}" 2>/dev/null; then
+  step "standardwebhooks: ${WEBHOOKS_PINS[*]} present ($WEBHOOKS_VENV)"
+else
+  step "standardwebhooks: installing ${WEBHOOKS_PINS[*]} from PyPI into $WEBHOOKS_VENV"
+  as_root python3 -m venv "$WEBHOOKS_VENV"
+  as_root "$WEBHOOKS_VENV/bin/pip" install -q --disable-pip-version-check "${WEBHOOKS_PINS[@]}"
+  "$WEBHOOKS_VENV/bin/python" -c 'import standardwebhooks' || die "standardwebhooks did not install in $WEBHOOKS_VENV"
 fi
 
 # 3. npm packages (hls.js for the player, playwright-core for browser tests), pinned by the lockfile.

@@ -43,6 +43,11 @@ impl Entry {
             .ip(caller.ip.clone())
     }
 
+    /// Who acts: the user's id (none for mm itself) and the label (their email, or `cli`).
+    pub fn who(&self) -> (Option<Uuid>, &str) {
+        (self.0.actor_user_id, &self.0.actor_label)
+    }
+
     pub fn actor(mut self, id: Uuid, label: &str) -> Self {
         self.0.actor_user_id = Some(id);
         self.0.actor_label = label.to_string();

@@ -216,24 +216,29 @@ pub async fn delete(state: &AppState, id: Uuid, audit: Entry) -> Result<Uuid, Ap
         .map_err(|e| AppError::Internal(e.into()))?;
     let job_id = cleanup.id;
     let entry = audit.target("asset", id);
+    let actor = crate::webhooks::Actor::of_entry(&entry);
+    let hooks = state.config.webhooks.max_attempts;
     let deleted = state
         .db
         .run(move |c| {
             use diesel::Connection;
             c.transaction(|c| {
-                let gone = asset::soft_delete(c, id)?;
-                if gone.is_some() {
-                    job::insert(c, &cleanup)?;
-                    audit::record_in(c, &entry)?;
-                }
-                Ok(gone)
+                let Some(gone) = asset::soft_delete(c, id)? else {
+                    return Ok(None);
+                };
+                job::insert(c, &cleanup)?;
+                audit::record_in(c, &entry)?;
+                let hook =
+                    crate::webhooks::Emit::new("asset.deleted", id, gone.current_version_id, actor);
+                crate::webhooks::emit(c, hooks, &hook).map(Some)
             })
         })
         .await?;
-    if deleted.is_none() {
+    let Some(mut jobs) = deleted else {
         return Err(AppError::not_found("No asset with this id."));
-    }
-    queue::deliver(state, &[job_id]).await;
+    };
+    jobs.push(job_id);
+    queue::deliver(state, &jobs).await;
     Ok(job_id)
 }
 

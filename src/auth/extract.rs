@@ -69,6 +69,7 @@ pub mod perm {
         CommentsWrite => Some(Permission::CommentsWrite);
         ReviewDecide => Some(Permission::ReviewDecide);
         CommentsModerate => Some(Permission::CommentsModerate);
+        WebhooksManage => Some(Permission::WebhooksManage);
     }
 }
 
@@ -229,6 +230,12 @@ pub(super) async fn identify(req: &HttpRequest, bearer_ok: bool) -> Result<Optio
         permissions,
         ip,
     }))
+}
+
+/// The signed-in caller of `req`, if any, without checking a permission (for middleware that
+/// keys state by user, like Idempotency-Key; the handler's `Auth<P>` still decides).
+pub async fn caller_of(req: &HttpRequest) -> Option<Caller> {
+    identify(req, true).await.ok().flatten()
 }
 
 /// Whether `caller` may make this request: the permission, and CSRF for cookie callers.

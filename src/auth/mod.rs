@@ -63,6 +63,8 @@ pub enum Permission {
     ReviewDecide,
     /// Delete anyone's comment.
     CommentsModerate,
+    /// Register, change and remove webhook endpoints; read their delivery logs.
+    WebhooksManage,
 }
 
 use Permission as P;
@@ -118,6 +120,7 @@ impl Permission {
         P::CommentsWrite,
         P::ReviewDecide,
         P::CommentsModerate,
+        P::WebhooksManage,
     ];
 
     /// The name used in token scopes, CLI flags and API bodies.
@@ -135,6 +138,7 @@ impl Permission {
             P::CommentsWrite => "comments:write",
             P::ReviewDecide => "review:decide",
             P::CommentsModerate => "comments:moderate",
+            P::WebhooksManage => "webhooks:manage",
         }
     }
 
@@ -290,6 +294,7 @@ mod tests {
         assert!(Role::Manager.can(P::CommentsModerate));
         assert!(!Role::Editor.can(P::CommentsModerate));
         assert!(!Role::Manager.can(P::UsersManage));
+        assert!(!Role::Manager.can(P::WebhooksManage));
         assert!(Role::Manager.can(P::AuditRead));
         assert!(!Role::Editor.can(P::AuditRead));
         assert!(!Role::Editor.can(P::AssetsDelete));

@@ -10,6 +10,7 @@ mod limits;
 mod preview;
 mod storage;
 mod web;
+mod webhooks;
 
 pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
 pub use edge::{EdgeConfig, SIGN_DEFAULT_SECS};
@@ -22,6 +23,7 @@ pub use limits::{LimitsConfig, human_bytes};
 pub use preview::{HdrTonemap, PosterAt, PreviewConfig, VideoEncoder, parse_ladder};
 pub use storage::{BucketConfig, S3Config, StorageBackend, StorageConfig};
 pub use web::{VENDOR_FILES, WebConfig, vendor_file};
+pub use webhooks::WebhooksConfig;
 
 use secrecy::SecretString;
 use std::net::IpAddr;
@@ -122,6 +124,8 @@ pub struct Config {
     pub ingest: IngestConfig,
     /// Bounds on what clients and masters may cost (config/limits.rs).
     pub limits: LimitsConfig,
+    /// Webhook deliveries (config/webhooks.rs).
+    pub webhooks: WebhooksConfig,
     /// Every problem found while reading; `problems_for(role)` adds the role's requirements.
     problems: Vec<Problem>,
 }
@@ -215,6 +219,7 @@ impl Config {
         let jobs = JobsConfig::from_env(env, &mut p);
         let ingest = IngestConfig::from_env(env, &mut p);
         let limits = LimitsConfig::from_env(env, &mut p);
+        let webhooks = WebhooksConfig::from_env(env, &mut p);
         let auth = AuthConfig::from_env(env, &public_url, &mut p);
         let db_timeout: Secs = env.parsed(&["MM_DB_TIMEOUT"], Secs(5), &mut p);
         let shutdown: Secs = env.parsed(&["MM_SHUTDOWN_TIMEOUT"], Secs(30), &mut p);
@@ -259,6 +264,7 @@ impl Config {
             jobs,
             ingest,
             limits,
+            webhooks,
             problems: p,
         }
     }

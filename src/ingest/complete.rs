@@ -290,6 +290,14 @@ async fn create_records(
         "size": size,
         "new_asset": u.target_asset_id.is_none(),
     }));
+    let hook = crate::webhooks::Emit::new(
+        "upload.completed",
+        asset_id,
+        Some(version_id),
+        crate::webhooks::Actor::of_entry(&entry),
+    )
+    .with("upload", serde_json::json!({"id": u.id, "size": size}));
+    let hooks = state.config.webhooks.max_attempts;
     let r = state
         .db
         .run(move |c| {
@@ -345,12 +353,16 @@ async fn create_records(
                 )?;
                 job::insert(c, &job)?;
                 model::mark_completed(c, u.id, asset_id, version_id, done.job_id)?;
-                audit::record_in(c, &entry)
+                audit::record_in(c, &entry)?;
+                crate::webhooks::emit(c, hooks, &hook)
             })
         })
         .await;
     match r {
-        Ok(()) => Ok(done),
+        Ok(deliveries) => {
+            queue::deliver(state, &deliveries).await;
+            Ok(done)
+        }
         Err(DbError::NotFound) => Err(AppError::not_found(
             "The asset this upload adds a version to no longer exists.",
         )),

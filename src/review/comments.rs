@@ -324,13 +324,31 @@ pub async fn create(
         author_name: caller.user.display_name.clone(),
     };
     let vid = v.id;
-    let row = state
+    let hook = crate::webhooks::Emit::new(
+        "comment.created",
+        asset_id,
+        Some(vid),
+        crate::webhooks::Actor::of(caller),
+    )
+    .with(
+        "comment",
+        serde_json::json!({
+            "id": new.id, "parent_id": new.parent_id, "body": new.body,
+            "frame": new.frame, "frame_end": new.frame_end, "visibility": new.visibility,
+        }),
+    );
+    let hooks = state.config.webhooks.max_attempts;
+    let (row, deliveries) = state
         .db
         .run(move |c| {
-            if comment::count_for_version(c, vid)? >= MAX_PER_VERSION {
-                return Ok(None);
-            }
-            comment::insert(c, &new).map(Some)
+            use diesel::Connection;
+            c.transaction(|c| {
+                if comment::count_for_version(c, vid)? >= MAX_PER_VERSION {
+                    return Ok(None);
+                }
+                let row = comment::insert(c, &new)?;
+                Ok(Some((row, crate::webhooks::emit(c, hooks, &hook)?)))
+            })
         })
         .await?
         .ok_or_else(|| {
@@ -339,6 +357,7 @@ pub async fn create(
                 format!("A version takes at most {MAX_PER_VERSION} comments."),
             )
         })?;
+    crate::queue::deliver(state, &deliveries).await;
     announce(state, &row, "created").await;
     super::decisions::on_comment(state, asset_id, row.version_id).await?;
     Ok(view(&row, &clock, caller))

@@ -177,6 +177,8 @@ pub async fn decide(
     }
     let (uid, name) = (caller.user.id, caller.user.display_name.clone());
     let what = body.decision.clone();
+    let actor = crate::webhooks::Actor::of(caller);
+    let hooks = state.config.webhooks.max_attempts;
     let result = state
         .db
         .run(move |c| {
@@ -189,16 +191,17 @@ pub async fn decide(
                 if asset::lock_live(c, v.asset_id)?.is_none() {
                     return Ok(Err(invalid("This version's asset was deleted.")));
                 }
+                let decision_id = Uuid::now_v7();
                 decision::insert(
                     c,
                     &NewDecision {
-                        id: Uuid::now_v7(),
+                        id: decision_id,
                         asset_id: v.asset_id,
                         version_id,
                         reviewer_id: Some(uid),
                         reviewer_name: name,
                         decision: what.clone(),
-                        note,
+                        note: note.clone(),
                     },
                 )?;
                 let status = status_of(&decision::latest_per_reviewer(c, version_id)?, true);
@@ -210,10 +213,28 @@ pub async fn decide(
                         "asset_id": v.asset_id, "decision": what, "status": status,
                     }));
                 audit::record_in(c, &entry)?;
-                Ok(Ok(review_of(version_id, v.asset_id, status, rows)))
+                let hook = crate::webhooks::Emit::new(
+                    "review.decided",
+                    v.asset_id,
+                    Some(version_id),
+                    actor,
+                )
+                .with(
+                    "decision",
+                    serde_json::json!({
+                        "id": decision_id, "decision": what, "note": note, "review_status": status,
+                    }),
+                );
+                let deliveries = crate::webhooks::emit(c, hooks, &hook)?;
+                Ok(Ok((
+                    review_of(version_id, v.asset_id, status, rows),
+                    deliveries,
+                )))
             })
         })
         .await??;
+    let (result, deliveries) = result;
+    crate::queue::deliver(state, &deliveries).await;
     announce(state, result.asset_id, version_id, result.status).await;
     Ok(result)
 }

@@ -46,6 +46,10 @@ pub(super) fn spawn(
         state.clone(),
         shutdown.child_token(),
     )));
+    tasks.push(tokio::spawn(crate::webhooks::sweep::run(
+        state.clone(),
+        shutdown.child_token(),
+    )));
     // The hardware encoder's test encode runs now, not in the first preview job; temp dirs
     // of workers killed on this disk are cleared.
     let s = state.clone();

@@ -21,3 +21,4 @@ mod review;
 mod storage_contract;
 mod storage_local;
 mod storage_s3;
+mod webhooks;

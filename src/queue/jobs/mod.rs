@@ -5,6 +5,7 @@ pub mod poster;
 pub mod preview;
 pub mod promote;
 pub mod remove_files;
+pub mod webhook;
 
 use super::Handler;
 
@@ -16,4 +17,5 @@ pub static HANDLERS: &[Handler] = &[
     Handler::of::<poster::Poster>(),
     Handler::of::<audio_mapping::AudioRemap>(),
     Handler::of::<remove_files::RemoveAssetFiles>(),
+    Handler::of::<webhook::WebhookDelivery>(),
 ];

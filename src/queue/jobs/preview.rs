@@ -176,13 +176,37 @@ impl Preview {
     ) {
         let (id, e) = (self.version_id, error.clone());
         let from = from.to_vec();
+        // The outcome's webhook is written with the status that reports it.
+        let hook = match to {
+            VersionStatus::Ready => Some("asset.ready"),
+            VersionStatus::Failed => Some("asset.failed"),
+            _ => None,
+        }
+        .map(|kind| {
+            let actor = crate::webhooks::Actor::System("worker".into());
+            crate::webhooks::Emit::new(kind, self.asset_id, Some(id), actor)
+                .with("error", serde_json::json!(error))
+        });
+        let hooks = ctx.state.config.webhooks.max_attempts;
         let changed = ctx
             .state
             .db
-            .run(move |c| version::set_status(c, id, &from, to, e.as_deref()))
+            .run(move |c| {
+                use diesel::Connection;
+                c.transaction(|c| {
+                    if !version::set_status(c, id, &from, to, e.as_deref())? {
+                        return Ok(None);
+                    }
+                    match &hook {
+                        Some(h) => crate::webhooks::emit(c, hooks, h).map(Some),
+                        None => Ok(Some(vec![])),
+                    }
+                })
+            })
             .await
-            .unwrap_or(false);
-        if changed {
+            .unwrap_or(None);
+        if let Some(deliveries) = changed {
+            crate::queue::deliver(&ctx.state, &deliveries).await;
             let event = Event::of_version(self.version_id, to, error);
             events::publish(&ctx.state.redis, self.asset_id, &event).await;
         }

@@ -18,12 +18,16 @@ mod stream_guard;
 mod tokens;
 mod uploads;
 mod users;
+mod webhooks;
 
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
+            .wrap(actix_web::middleware::from_fn(
+                crate::idempotency::middleware,
+            ))
             .route("/health", web::get().to(health::health))
             .route("/ready", web::get().to(health::ready))
             .route("/sign-preview", web::post().to(sign::sign_preview))
@@ -40,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(assets::configure)
             .configure(comments::configure)
             .configure(review::configure)
+            .configure(webhooks::configure)
             .configure(legacy::configure)
             .configure(storage_local::configure),
     );

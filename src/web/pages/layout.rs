@@ -20,6 +20,7 @@ pub struct PageUser {
     pub can_admin: bool,
     pub can_manage_users: bool,
     pub can_read_audit: bool,
+    pub can_manage_webhooks: bool,
 }
 
 impl PageUser {
@@ -32,6 +33,7 @@ impl PageUser {
             can_admin: caller.can(Permission::UsersManage) || caller.can(Permission::AuditRead),
             can_manage_users: caller.can(Permission::UsersManage),
             can_read_audit: caller.can(Permission::AuditRead),
+            can_manage_webhooks: caller.can(Permission::WebhooksManage),
         }
     }
 }

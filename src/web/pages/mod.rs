@@ -16,6 +16,7 @@ pub(crate) mod login;
 mod posters;
 mod technical;
 mod upload;
+mod webhooks;
 
 pub use errors::{PageError, PageResult, error_page, error_pages, not_found_page};
 pub use layout::{Layout, PageUser, html};
@@ -31,4 +32,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     login::configure(cfg);
     account::configure(cfg);
     admin::configure(cfg);
+    webhooks::configure(cfg);
 }

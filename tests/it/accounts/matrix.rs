@@ -237,6 +237,43 @@ fn routes() -> Vec<Route> {
             Perm(P::AssetsRead),
             None,
         ),
+        route(Method::GET, "/api/webhooks", Perm(P::WebhooksManage), None),
+        route(
+            Method::POST,
+            "/api/webhooks",
+            Perm(P::WebhooksManage),
+            Some(r#"{"url": "https://8.8.8.8/hook{n}", "events": ["asset.ready"]}"#),
+        ),
+        route(
+            Method::GET,
+            "/api/webhooks/{webhook}",
+            Perm(P::WebhooksManage),
+            None,
+        ),
+        route(
+            Method::PATCH,
+            "/api/webhooks/{webhook}",
+            Perm(P::WebhooksManage),
+            Some(r#"{"description": "matrix"}"#),
+        ),
+        route(
+            Method::DELETE,
+            "/api/webhooks/{webhook}",
+            Perm(P::WebhooksManage),
+            None,
+        ),
+        route(
+            Method::GET,
+            "/api/webhooks/{webhook}/deliveries",
+            Perm(P::WebhooksManage),
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/webhooks/{webhook}/deliveries/{webhook_delivery}/redeliver",
+            Perm(P::WebhooksManage),
+            None,
+        ),
         route(
             Method::POST,
             "/api/presign",

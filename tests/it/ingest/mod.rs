@@ -307,6 +307,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 pub fn seed_for_matrix(app: &TestApp, owner: Uuid) -> Vec<(&'static str, String)> {
     use diesel::RunQueryDsl;
     let comment = Uuid::new_v4();
+    let (hook, hook_delivery) = (Uuid::new_v4(), Uuid::new_v4());
     let (a, v, j, u, d) = (
         Uuid::new_v4(),
         Uuid::new_v4(),
@@ -343,10 +344,26 @@ pub fn seed_for_matrix(app: &TestApp, owner: Uuid) -> Vec<(&'static str, String)
             "INSERT INTO comments (id, asset_id, version_id, frame, body, author_id, author_name) \
              VALUES ('{comment}', '{a}', '{v}', 0, 'matrix', '{owner}', 'matrix')"
         ),
+        // One webhook endpoint with one delivery; the previous call's are removed so their
+        // number stays within the limit.
+        "DELETE FROM webhook_endpoints".to_string(),
+        format!(
+            "INSERT INTO webhook_endpoints (id, url, events, secret) VALUES \
+             ('{hook}', 'https://8.8.8.8/matrix', '{{asset.ready}}', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')"
+        ),
+        format!(
+            "INSERT INTO webhook_events (id, kind, payload) VALUES ('msg_{hook_delivery}', 'asset.ready', '{{}}')"
+        ),
+        format!(
+            "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, job_id) VALUES \
+             ('{hook_delivery}', '{hook}', 'msg_{hook_delivery}', '{j}')"
+        ),
     ] {
         diesel::sql_query(q).execute(&mut c).unwrap();
     }
     vec![
+        ("{webhook}", hook.to_string()),
+        ("{webhook_delivery}", hook_delivery.to_string()),
         ("{asset}", a.to_string()),
         ("{job}", j.to_string()),
         ("{upload}", u.to_string()),
