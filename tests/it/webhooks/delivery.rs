@@ -208,3 +208,65 @@ async fn every_event_arrives_signed_and_a_500_is_retried_with_the_same_id() {
         "{html}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attempt_past_the_timeout_counts_as_failed_and_is_retried() {
+    let ing = Ingest::start(&[
+        ("MM_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("MM_WEBHOOK_TIMEOUT", "1"),
+    ])
+    .await;
+    let (_, admin) = caller(&ing.app, "admin@mm.test", UserRole::Admin);
+    // The first answer would come after 5 s: the attempt gives up at 1 s.
+    let rx = Receiver::start_with(1, std::time::Duration::from_secs(5)).await;
+    let (s, created) = ing
+        .call_as(
+            &admin,
+            Method::POST,
+            "/api/webhooks",
+            Some(json!({"url": rx.url("/slow"), "events": ["comment.created"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let hook = created["id"].as_str().unwrap();
+    let (asset, _) = seed_video(&ing.app, DF_2997);
+    let (s, _) = ing
+        .post(
+            format!("/api/assets/{asset}/comments"),
+            json!({"frame": 0, "body": "slow"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let got = rx
+        .wait("the retry after the timeout", |g| g.len() >= 2)
+        .await;
+    assert_eq!(got[0].headers["webhook-id"], got[1].headers["webhook-id"]);
+    let secret = created["secret"].as_str().unwrap();
+    assert_eq!(verify_with_standardwebhooks(secret, &got).len(), 2);
+    let mut d = json!(null);
+    for _ in 0..100 {
+        let (_, log) = ing
+            .call_as(
+                &admin,
+                Method::GET,
+                format!("/api/webhooks/{hook}/deliveries"),
+                None,
+            )
+            .await;
+        d = log["deliveries"][0].clone();
+        if d["state"] == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(d["state"], "succeeded", "{d}");
+    let first = &d["log"][0];
+    assert_eq!(first["status"], json!(null), "{d}");
+    assert!(
+        first["error"].as_str().unwrap().contains("timed out"),
+        "{d}"
+    );
+    let took = first["latency_ms"].as_i64().unwrap();
+    assert!((900..4000).contains(&took), "{took} ms");
+    assert_eq!(d["log"][1]["status"], 200);
+}

@@ -31,6 +31,11 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(fail_first: usize) -> Receiver {
+        Self::start_with(fail_first, std::time::Duration::ZERO).await
+    }
+
+    /// Like `start`, but the failing answers come only after `stall`.
+    pub async fn start_with(fail_first: usize, stall: std::time::Duration) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
@@ -51,6 +56,7 @@ impl Receiver {
                         g.len()
                     };
                     let (status, body) = if n <= fail_first {
+                        tokio::time::sleep(stall).await;
                         ("500 Internal Server Error", "not yet")
                     } else {
                         ("200 OK", "thanks")
