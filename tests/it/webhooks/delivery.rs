@@ -7,6 +7,7 @@ use crate::review::{DF_2997, seed_video};
 use mm::auth::Role as UserRole;
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 fn of_type<'a>(payloads: &'a [Value], t: &str) -> Vec<&'a Value> {
     payloads.iter().filter(|p| p["type"] == t).collect()
@@ -269,4 +270,55 @@ async fn an_attempt_past_the_timeout_counts_as_failed_and_is_retried() {
     let took = first["latency_ms"].as_i64().unwrap();
     assert!((900..4000).contains(&took), "{took} ms");
     assert_eq!(d["log"][1]["status"], 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_emitted_while_no_worker_runs_is_delivered_once_one_starts() {
+    use mm::queue::consumer::Consumer;
+    use mm::queue::{Registry, WorkerStatus};
+    // The api alone: the event and its delivery job wait in PostgreSQL.
+    let ing = Ingest::with_role(
+        mm::config::Role::Api,
+        &[("MM_WEBHOOK_ALLOW_PRIVATE", "true")],
+    )
+    .await;
+    let (_, admin) = caller(&ing.app, "admin@mm.test", UserRole::Admin);
+    let rx = Receiver::start(0).await;
+    let (s, created) = ing
+        .call_as(
+            &admin,
+            Method::POST,
+            "/api/webhooks",
+            Some(json!({"url": rx.url("/later"), "events": ["comment.created"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let (asset, _) = seed_video(&ing.app, DF_2997);
+    let (s, _) = ing
+        .post(
+            format!("/api/assets/{asset}/comments"),
+            json!({"frame": 0, "body": "while the worker is down"}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(rx.received().is_empty());
+    assert_eq!(ing.count("webhook_events"), 1);
+    assert_eq!(ing.count("webhook_deliveries"), 1);
+
+    // A worker starts later and delivers it.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let consumer = Consumer::new(ing.state.clone(), Registry::builtin());
+    let handle = tokio::spawn(consumer.run(Arc::new(WorkerStatus::default()), stop.clone()));
+    let got = rx
+        .wait("the delivery after the worker started", |g| !g.is_empty())
+        .await;
+    let secret = created["secret"].as_str().unwrap();
+    let payloads = verify_with_standardwebhooks(secret, &got);
+    assert_eq!(
+        payloads[0]["data"]["comment"]["body"],
+        "while the worker is down"
+    );
+    stop.cancel();
+    handle.await.unwrap();
 }
