@@ -69,6 +69,7 @@ pub mod perm {
         CommentsWrite => Some(Permission::CommentsWrite);
         ReviewDecide => Some(Permission::ReviewDecide);
         CommentsModerate => Some(Permission::CommentsModerate);
+        SharesManage => Some(Permission::SharesManage);
     }
 }
 

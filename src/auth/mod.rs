@@ -63,6 +63,8 @@ pub enum Permission {
     ReviewDecide,
     /// Delete anyone's comment.
     CommentsModerate,
+    /// Create, change and revoke share links for guests, and edit review sets.
+    SharesManage,
 }
 
 use Permission as P;
@@ -84,6 +86,7 @@ pub const fn permissions_of(role: Role) -> &'static [Permission] {
             P::CommentsWrite,
             P::ReviewDecide,
             P::CommentsModerate,
+            P::SharesManage,
         ],
         Role::Editor => &[
             P::AssetsRead,
@@ -94,6 +97,7 @@ pub const fn permissions_of(role: Role) -> &'static [Permission] {
             P::TokensManage,
             P::CommentsWrite,
             P::ReviewDecide,
+            P::SharesManage,
         ],
         Role::Viewer => &[
             P::AssetsRead,
@@ -118,6 +122,7 @@ impl Permission {
         P::CommentsWrite,
         P::ReviewDecide,
         P::CommentsModerate,
+        P::SharesManage,
     ];
 
     /// The name used in token scopes, CLI flags and API bodies.
@@ -135,6 +140,7 @@ impl Permission {
             P::CommentsWrite => "comments:write",
             P::ReviewDecide => "review:decide",
             P::CommentsModerate => "comments:moderate",
+            P::SharesManage => "shares:manage",
         }
     }
 
@@ -295,6 +301,8 @@ mod tests {
         assert!(!Role::Editor.can(P::AssetsDelete));
         assert!(Role::Editor.can(P::AssetsDownload));
         assert!(!Role::Viewer.can(P::AssetsDownload));
+        assert!(Role::Editor.can(P::SharesManage));
+        assert!(!Role::Viewer.can(P::SharesManage));
     }
 
     #[test]

@@ -31,4 +31,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     login::configure(cfg);
     account::configure(cfg);
     admin::configure(cfg);
+    crate::web::guest::configure(cfg);
 }
