@@ -25,7 +25,7 @@ function init(root) {
   }
   const assetId = root.dataset.assetId;
   const versionId = root.dataset.versionId;
-  const watermarked = root.dataset.watermark === 'true';
+  const watermarked = root.dataset.watermarked === 'true';
   const form = root.querySelector('[data-identity]');
   const shown = root.querySelector('[data-identity-shown]');
   const box = root.querySelector('[data-player]');
