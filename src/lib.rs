@@ -20,6 +20,7 @@ pub mod queue;
 pub mod redis_pool;
 pub mod review;
 pub mod roles;
+pub mod shares;
 pub mod signing;
 pub mod state;
 pub mod status;

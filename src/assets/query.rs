@@ -30,6 +30,8 @@ pub struct ListParams {
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// Only the assets of this review set (its id).
+    pub set: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -146,8 +148,16 @@ impl ListParams {
             .as_deref()
             .map(|t| parse_time(t, true, "to"))
             .transpose()?;
+        let set_id = match self.set.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(
+                uuid::Uuid::parse_str(s)
+                    .map_err(|_| bad("invalid-query", "set must be a review set's id."))?,
+            ),
+        };
         Ok((
             ListQuery {
+                set_id,
                 tsquery,
                 status: self.status.clone(),
                 media_type: self.media_type.clone(),
@@ -215,5 +225,6 @@ mod tests {
             Some("invalid-query")
         );
         assert_eq!(p(|l| l.to = Some("2026-11-26".into())), None);
+        assert_eq!(p(|l| l.set = Some("x".into())), Some("invalid-query"));
     }
 }

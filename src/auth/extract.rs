@@ -70,6 +70,7 @@ pub mod perm {
         ReviewDecide => Some(Permission::ReviewDecide);
         CommentsModerate => Some(Permission::CommentsModerate);
         WebhooksManage => Some(Permission::WebhooksManage);
+        SharesManage => Some(Permission::SharesManage);
     }
 }
 

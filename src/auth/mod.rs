@@ -65,6 +65,8 @@ pub enum Permission {
     CommentsModerate,
     /// Register, change and remove webhook endpoints; read their delivery logs.
     WebhooksManage,
+    /// Create, change and revoke share links for guests, and edit review sets.
+    SharesManage,
 }
 
 use Permission as P;
@@ -86,6 +88,7 @@ pub const fn permissions_of(role: Role) -> &'static [Permission] {
             P::CommentsWrite,
             P::ReviewDecide,
             P::CommentsModerate,
+            P::SharesManage,
         ],
         Role::Editor => &[
             P::AssetsRead,
@@ -96,6 +99,7 @@ pub const fn permissions_of(role: Role) -> &'static [Permission] {
             P::TokensManage,
             P::CommentsWrite,
             P::ReviewDecide,
+            P::SharesManage,
         ],
         Role::Viewer => &[
             P::AssetsRead,
@@ -121,6 +125,7 @@ impl Permission {
         P::ReviewDecide,
         P::CommentsModerate,
         P::WebhooksManage,
+        P::SharesManage,
     ];
 
     /// The name used in token scopes, CLI flags and API bodies.
@@ -139,6 +144,7 @@ impl Permission {
             P::ReviewDecide => "review:decide",
             P::CommentsModerate => "comments:moderate",
             P::WebhooksManage => "webhooks:manage",
+            P::SharesManage => "shares:manage",
         }
     }
 
@@ -300,6 +306,8 @@ mod tests {
         assert!(!Role::Editor.can(P::AssetsDelete));
         assert!(Role::Editor.can(P::AssetsDownload));
         assert!(!Role::Viewer.can(P::AssetsDownload));
+        assert!(Role::Editor.can(P::SharesManage));
+        assert!(!Role::Viewer.can(P::SharesManage));
     }
 
     #[test]

@@ -185,6 +185,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
+        guest_id -> Nullable<Uuid>,
     }
 }
 
@@ -198,8 +199,101 @@ diesel::table! {
         decision -> Text,
         note -> Text,
         created_at -> Timestamptz,
+        guest_id -> Nullable<Uuid>,
     }
 }
+
+diesel::table! {
+    review_sets (id) {
+        id -> Uuid,
+        name -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    review_set_items (set_id, asset_id) {
+        set_id -> Uuid,
+        asset_id -> Uuid,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    shares (id) {
+        id -> Uuid,
+        token_hash -> Bytea,
+        title -> Text,
+        set_id -> Nullable<Uuid>,
+        version_mode -> Text,
+        permissions -> Text,
+        allow_download -> Text,
+        show_versions -> Bool,
+        watermark -> Bool,
+        password_hash -> Nullable<Text>,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_by_name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    share_items (share_id, asset_id) {
+        share_id -> Uuid,
+        asset_id -> Uuid,
+        position -> Int4,
+        version_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    share_guests (id) {
+        id -> Uuid,
+        share_id -> Uuid,
+        secret_hash -> Bytea,
+        unlocked -> Bool,
+        name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    share_activity (id) {
+        id -> Int8,
+        share_id -> Uuid,
+        guest_id -> Nullable<Uuid>,
+        guest_name -> Nullable<Text>,
+        guest_email -> Nullable<Text>,
+        asset_id -> Nullable<Uuid>,
+        version_id -> Nullable<Uuid>,
+        action -> Text,
+        ip -> Nullable<Text>,
+        details -> Jsonb,
+        at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(review_set_items -> review_sets (set_id));
+diesel::joinable!(review_set_items -> assets (asset_id));
+diesel::joinable!(share_items -> shares (share_id));
+diesel::joinable!(share_items -> assets (asset_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    review_sets,
+    review_set_items,
+    shares,
+    share_items,
+    share_guests,
+    share_activity,
+    assets,
+);
 
 diesel::table! {
     webhook_endpoints (id) {

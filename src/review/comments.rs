@@ -100,7 +100,7 @@ pub fn view(row: &CommentRow, clock: &Clock, caller: &Caller) -> CommentView {
         author: Author {
             id: row.author_id,
             name: row.author_name.clone(),
-            guest: false,
+            guest: row.guest_id.is_some(),
         },
         created_at: row.created_at,
         updated_at: row.updated_at,

@@ -62,6 +62,8 @@ fn static_status(s: &str) -> &'static str {
 pub struct Reviewer {
     pub id: Option<Uuid>,
     pub name: String,
+    /// Someone who decided through a share link, without an account.
+    pub guest: bool,
 }
 
 #[derive(Serialize)]
@@ -86,7 +88,12 @@ pub struct Review {
     pub decisions: Vec<DecisionView>,
 }
 
-fn review_of(version_id: Uuid, asset_id: Uuid, status: &str, rows: Vec<DecisionRow>) -> Review {
+pub(crate) fn review_of(
+    version_id: Uuid,
+    asset_id: Uuid,
+    status: &str,
+    rows: Vec<DecisionRow>,
+) -> Review {
     let mut seen = HashSet::new();
     let (mut latest, mut older) = (Vec::new(), Vec::new());
     for d in rows {
@@ -101,6 +108,7 @@ fn review_of(version_id: Uuid, asset_id: Uuid, status: &str, rows: Vec<DecisionR
             author: Reviewer {
                 id: d.reviewer_id,
                 name: d.reviewer_name,
+                guest: d.guest_id.is_some(),
             },
             created_at: d.created_at,
             superseded,
@@ -278,6 +286,7 @@ mod tests {
             decision: what.into(),
             note: String::new(),
             created_at: OffsetDateTime::now_utc(),
+            guest_id: None,
         }
     }
 

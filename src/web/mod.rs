@@ -4,6 +4,7 @@ pub mod api;
 pub mod assets;
 pub mod csp;
 pub mod edge;
+pub mod guest;
 pub mod pages;
 pub mod span;
 pub mod sse;
@@ -32,10 +33,13 @@ pub async fn response_headers(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
+    // A page with a credential in its URL (a share link) sets a stricter policy itself.
+    if !h.contains_key(header::REFERRER_POLICY) {
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    }
     if !h.contains_key(header::X_FRAME_OPTIONS) {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }

@@ -69,10 +69,15 @@ impl RootSpanBuilder for RootSpan {
 /// credential parameters replaced.
 pub fn redact(path: &str, query: Option<&str>) -> String {
     let legacy = query.is_some_and(|q| q.split('&').any(|p| p.starts_with("sig=")));
-    let mut out = match path.strip_prefix("/s/") {
-        Some(rest) if !legacy => match rest.split_once('/') {
+    let mut out = match (path.strip_prefix("/s/"), path.strip_prefix("/r/")) {
+        (Some(rest), _) if !legacy => match rest.split_once('/') {
             Some((_, object)) => format!("/s/[token]/{object}"),
             None => "/s/[token]".to_string(),
+        },
+        // A share link's token is its credential.
+        (_, Some(rest)) => match rest.split_once('/') {
+            Some((_, tail)) => format!("/r/[token]/{tail}"),
+            None => "/r/[token]".to_string(),
         },
         _ => path.to_string(),
     };
@@ -114,5 +119,16 @@ mod tests {
             "/api/storage/staging/k?X-Mm-Op=put&X-Mm-Signature=[redacted]"
         );
         assert_eq!(redact("/api/assets", Some("q=cat")), "/api/assets?q=cat");
+        assert_eq!(
+            redact("/r/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde", None),
+            "/r/[token]"
+        );
+        assert_eq!(
+            redact(
+                "/r/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde/api/share",
+                None
+            ),
+            "/r/[token]/api/share"
+        );
     }
 }

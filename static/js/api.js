@@ -36,7 +36,8 @@ export async function api(method, path, body, opts) {
     init.body = JSON.stringify(body);
   }
   const res = await fetch(path, init);
-  if (res.status === 401 && !opts.noLoginRedirect) {
+  // A share link's guest has no account to sign in to.
+  if (res.status === 401 && !opts.noLoginRedirect && !location.pathname.startsWith('/r/')) {
     toLogin();
     throw new ApiError(401, 'unauthorized', 'Your session has ended; sign in again.');
   }

@@ -28,8 +28,10 @@ export class Comments {
    * `panel` is the [data-comments-panel] section; `player` the handle startPlayer returned
    * (null for a version without playable preview); `overlay`/`tools` the drawing pieces.
    */
-  constructor({ panel, assetId, versionId, player, overlay, tools, markers }) {
+  constructor({ panel, assetId, versionId, player, overlay, tools, markers, urls }) {
     Object.assign(this, { panel, assetId, versionId, player, overlay, tools, markers });
+    // Where the list is read and comments are posted (a share link's page has its own API).
+    this.url = (urls && urls.comments) || `/api/assets/${encodeURIComponent(assetId)}/comments`;
     this.list = panel.querySelector('[data-comments]');
     this.count = panel.querySelector('[data-comment-count]');
     this.form = panel.querySelector('[data-composer]');
@@ -39,11 +41,11 @@ export class Comments {
     this.comments = [];
     this.active = null;
     this.loading = null;
-    this.form.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
-    const body = this.form.elements.body;
+    this.form?.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
+    const body = this.form ? this.form.elements.body : document.createElement('textarea');
     // Typing a note is about the frame on screen: stop there.
     body.addEventListener('focus', () => this.player && this.player.pause());
-    const draw = this.form.querySelector('[data-draw-toggle]');
+    const draw = this.form?.querySelector('[data-draw-toggle]');
     if (draw && this.tools) {
       draw.addEventListener('click', () => {
         const on = draw.getAttribute('aria-pressed') !== 'true';
@@ -83,7 +85,7 @@ export class Comments {
       return this.loading;
     }
     const q = new URLSearchParams({ version_id: this.versionId });
-    this.loading = api('GET', `/api/assets/${encodeURIComponent(this.assetId)}/comments?${q}`)
+    this.loading = api('GET', `${this.url}?${q}`)
       .then((res) => {
         this.comments = res.comments || [];
         this.render();
@@ -132,6 +134,7 @@ export class Comments {
       head.append(go, ' ');
     }
     head.append(el('strong', { text: c.author ? c.author.name : 'Someone' }), ' ',
+      c.author && c.author.guest ? el('span', { class: 'chip', 'data-guest': true, text: 'guest' }) : null, ' ',
       el('time', { datetime: c.created_at, class: 'muted', text: when(c.created_at) }));
     if (c.edited) head.append(el('span', { class: 'muted', text: ' · edited' }));
     if (c.drawing && c.drawing.shapes && c.drawing.shapes.length) head.append(el('span', { class: 'chip', text: 'drawing' }));
@@ -155,7 +158,7 @@ export class Comments {
       bar.append(b, ' ');
     };
     if (c.deleted) return bar;
-    if (!isReply) btn('Reply', 'data-reply', () => this.replyForm(c, li));
+    if (!isReply && this.form) btn('Reply', 'data-reply', () => this.replyForm(c, li));
     if (c.can_edit) btn('Edit', 'data-edit-comment', () => this.editForm(c, li));
     if (!isReply && c.can_resolve) {
       btn(c.resolved ? 'Reopen' : 'Resolve', c.resolved ? 'data-reopen' : 'data-resolve', () =>
@@ -207,7 +210,7 @@ export class Comments {
 
   replyForm(c, li) {
     this.inline(li, '', 'Reply', (body) =>
-      api('POST', `/api/assets/${encodeURIComponent(this.assetId)}/comments`, { parent_id: c.id, body }));
+      api('POST', this.url, { parent_id: c.id, body }));
   }
 
   editForm(c, li) {
@@ -216,7 +219,7 @@ export class Comments {
 
   /** Seeks to the comment's exact frame, pauses, and shows its drawing. */
   go(c) {
-    if (this.tools && this.tools.active) this.form.querySelector('[data-draw-toggle]').click();
+    if (this.tools && this.tools.active) this.form?.querySelector('[data-draw-toggle]').click();
     this.active = c;
     this.list.querySelectorAll('.comment.current').forEach((x) => x.classList.remove('current'));
     this.list.querySelector(`[data-comment-id="${c.id}"]`)?.classList.add('current');
@@ -244,7 +247,7 @@ export class Comments {
     const btn = this.form.querySelector('button[type=submit]');
     btn.disabled = true;
     try {
-      const made = await api('POST', `/api/assets/${encodeURIComponent(this.assetId)}/comments`, payload);
+      const made = await api('POST', this.url, payload);
       body.value = '';
       if (this.tools) {
         this.tools.reset();

@@ -9,7 +9,8 @@ import { Comments } from './comments.js';
 import { Review } from './review.js';
 
 /** Starts review for the page's version; `player` is startPlayer's handle or null. */
-export function startReview(root, player) {
+export function startReview(root, player, opts) {
+  const urls = opts && opts.urls;
   const assetId = root.dataset.assetId;
   const versionId = root.dataset.versionId;
   const panel = document.querySelector('[data-comments-panel]');
@@ -24,12 +25,13 @@ export function startReview(root, player) {
   }
   const comments = panel && new Comments({
     panel, assetId, versionId, player, overlay, tools,
-    markers: document.querySelector('[data-markers]'),
+    markers: document.querySelector('[data-markers]'), urls,
   });
-  const review = decisions && new Review({ panel: decisions, assetId, versionId });
+  const review = decisions && new Review({ panel: decisions, assetId, versionId, urls });
   comments?.load();
   review?.load();
-  listen(assetId, versionId, comments, review);
+  // A share link's page has no event stream of the team's.
+  if (!urls) listen(assetId, versionId, comments, review);
   return { comments, review, overlay, tools };
 }
 

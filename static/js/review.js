@@ -7,8 +7,12 @@ import { api } from './api.js';
 const LABELS = { approved: 'Approved', changes_requested: 'Changes requested', in_review: 'In review', none: 'Not reviewed' };
 
 export class Review {
-  constructor({ panel, assetId, versionId }) {
+  constructor({ panel, assetId, versionId, urls }) {
     Object.assign(this, { panel, assetId, versionId });
+    // A share link's page reads and decides through its own API.
+    const v = encodeURIComponent(versionId);
+    this.reviewUrl = (urls && urls.review) || `/api/versions/${v}/review`;
+    this.decideUrl = (urls && urls.decide) || `/api/versions/${v}/decisions`;
     this.badge = panel.querySelector('[data-review-status]');
     this.list = panel.querySelector('[data-decisions]');
     this.msg = panel.querySelector('[data-review-message]');
@@ -32,7 +36,7 @@ export class Review {
 
   async load() {
     try {
-      this.paint(await api('GET', `/api/versions/${encodeURIComponent(this.versionId)}/review`));
+      this.paint(await api('GET', this.reviewUrl));
     } catch (e) {
       this.say(`The review could not be loaded: ${e.message}`, true);
     }
@@ -49,6 +53,7 @@ export class Review {
       li.dataset.decision = d.decision;
       const who = document.createElement('strong');
       who.textContent = d.author ? d.author.name : 'Someone';
+      if (d.author && d.author.guest) who.append(' (guest)');
       const what = document.createElement('span');
       what.textContent = ` ${LABELS[d.decision] ? LABELS[d.decision].toLowerCase() : d.decision}`;
       const t = document.createElement('time');
@@ -78,7 +83,7 @@ export class Review {
     try {
       const body = { decision };
       if (this.note && this.note.value.trim()) body.note = this.note.value.trim();
-      const res = await api('POST', `/api/versions/${encodeURIComponent(this.versionId)}/decisions`, body);
+      const res = await api('POST', this.decideUrl, body);
       if (this.note) this.note.value = '';
       this.say(decision === 'approved' ? 'You approved this version.' : 'You asked for changes.');
       if (res && res.review) this.paint(res.review); else await this.load();

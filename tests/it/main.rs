@@ -18,6 +18,7 @@ mod lifecycle;
 mod pages;
 mod preview;
 mod review;
+mod shares;
 mod storage_contract;
 mod storage_local;
 mod storage_s3;

@@ -154,6 +154,8 @@ pub struct ListQuery {
     pub status: Option<String>,
     pub media_type: Option<String>,
     pub review_status: Option<String>,
+    /// Only the assets of this review set.
+    pub set_id: Option<Uuid>,
     pub created_from: Option<OffsetDateTime>,
     pub created_before: Option<OffsetDateTime>,
     pub sort: Sort,
@@ -180,6 +182,16 @@ fn filtered(q: &ListQuery) -> assets::BoxedQuery<'static, Pg> {
     }
     if let Some(r) = &q.review_status {
         query = query.filter(assets::review_status.eq(r.clone()));
+    }
+    if let Some(s) = q.set_id {
+        use crate::db::schema::review_set_items as items;
+        query = query.filter(
+            assets::id.eq_any(
+                items::table
+                    .filter(items::set_id.eq(s))
+                    .select(items::asset_id),
+            ),
+        );
     }
     if let Some(t) = q.created_from {
         query = query.filter(assets::created_at.ge(t));

@@ -28,6 +28,8 @@ pub struct CommentRow {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub deleted_at: Option<OffsetDateTime>,
+    /// The share guest who wrote it (`shares`); `None` for team members.
+    pub guest_id: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, Insertable)]

@@ -17,6 +17,8 @@ pub struct DecisionRow {
     pub decision: String,
     pub note: String,
     pub created_at: OffsetDateTime,
+    /// The share guest who decided (`shares`); `None` for team members.
+    pub guest_id: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, Insertable)]

@@ -12,6 +12,7 @@ mod legacy;
 mod poster;
 mod previews;
 mod review;
+mod shares;
 mod sign;
 mod storage_local;
 mod stream_guard;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(comments::configure)
             .configure(review::configure)
             .configure(webhooks::configure)
+            .configure(shares::configure)
             .configure(legacy::configure)
             .configure(storage_local::configure),
     );

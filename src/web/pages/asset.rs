@@ -90,6 +90,8 @@ struct AssetPage {
     can_delete: bool,
     can_download: bool,
     can_upload: bool,
+    /// Share links for guests (`shares:manage`): the panel shows.
+    can_share: bool,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +221,7 @@ pub async fn page(
         can_delete: caller.can(Permission::AssetsDelete),
         can_download: caller.can(Permission::AssetsDownload) && shown.stored_at.is_some(),
         can_upload: caller.can(Permission::UploadsCreate),
+        can_share: caller.can(Permission::SharesManage),
         layout,
     };
     Ok(page.layout.respond(&page, StatusCode::OK))

@@ -60,6 +60,7 @@ pub fn is_machine_path(path: &str) -> bool {
         || path == "/api"
         || path.starts_with("/s/")
         || path.starts_with("/static/")
+        || (path.starts_with("/r/") && path.contains("/api/"))
         || matches!(path, "/metrics" | "/health")
 }
 

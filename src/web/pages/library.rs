@@ -117,6 +117,7 @@ fn params(q: &LibraryQuery) -> ListParams {
         sort: Some(q.api_sort().to_string()),
         page: Some(q.page),
         per_page: Some(PAGE_SIZE),
+        set: some(&q.set),
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Raw {
     pub sort: Option<String>,
     pub page: Option<String>,
     pub view: Option<String>,
+    /// A review set's id: only its assets.
+    pub set: Option<String>,
 }
 
 /// The checked query, with every field in the form the page echoes back.
@@ -41,6 +43,8 @@ pub struct LibraryQuery {
     pub sort: String,
     pub page: i64,
     pub list: bool,
+    /// "" (all), or a review set's id.
+    pub set: String,
 }
 
 /// The stored statuses, as the library API filters on them (from the one vocabulary).
@@ -108,6 +112,7 @@ impl Default for LibraryQuery {
             sort: String::new(),
             page: 1,
             list: false,
+            set: String::new(),
         }
     }
 }
@@ -162,7 +167,16 @@ impl LibraryQuery {
             },
         };
         let list = raw.view.as_deref() == Some("list");
+        let set = match raw.set.as_deref().map(str::trim) {
+            None | Some("") => String::new(),
+            Some(s) if uuid::Uuid::parse_str(s).is_ok() => s.to_string(),
+            Some(s) => {
+                problems.push(format!("Unknown review set “{s}” was ignored."));
+                String::new()
+            }
+        };
         let query = LibraryQuery {
+            set,
             q,
             status,
             media,
@@ -205,7 +219,8 @@ impl LibraryQuery {
             && self.media.is_empty()
             && self.review.is_empty()
             && self.from.is_empty()
-            && self.to.is_empty())
+            && self.to.is_empty()
+            && self.set.is_empty())
     }
 
     pub fn offset(&self) -> i64 {
@@ -222,6 +237,7 @@ impl LibraryQuery {
             ("review", &self.review),
             ("from", &self.from),
             ("to", &self.to),
+            ("set", &self.set),
         ] {
             if !v.is_empty() {
                 s.append_pair(k, v);

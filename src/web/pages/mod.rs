@@ -33,4 +33,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     admin::configure(cfg);
     webhooks::configure(cfg);
+    crate::web::guest::configure(cfg);
 }

@@ -274,6 +274,68 @@ fn routes() -> Vec<Route> {
             Perm(P::WebhooksManage),
             None,
         ),
+        route(Method::GET, "/api/shares", Perm(P::SharesManage), None),
+        route(
+            Method::GET,
+            "/api/shares?asset_id={asset}",
+            Perm(P::SharesManage),
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/shares",
+            Perm(P::SharesManage),
+            Some(r#"{"asset_ids": ["{asset}"], "permissions": "comment"}"#),
+        ),
+        route(
+            Method::GET,
+            "/api/shares/{share}",
+            Perm(P::SharesManage),
+            None,
+        ),
+        route(
+            Method::PATCH,
+            "/api/shares/{share}",
+            Perm(P::SharesManage),
+            Some(r#"{"title": "Matrix {n}"}"#),
+        ),
+        route(
+            Method::GET,
+            "/api/shares/{share}/activity",
+            Perm(P::SharesManage),
+            None,
+        ),
+        route(
+            Method::DELETE,
+            "/api/shares/{share}",
+            Perm(P::SharesManage),
+            None,
+        ),
+        route(Method::GET, "/api/review-sets", Perm(P::AssetsRead), None),
+        route(
+            Method::POST,
+            "/api/review-sets",
+            Perm(P::SharesManage),
+            Some(r#"{"name": "Matrix {n}", "asset_ids": ["{asset}"]}"#),
+        ),
+        route(
+            Method::GET,
+            "/api/review-sets/{set}",
+            Perm(P::AssetsRead),
+            None,
+        ),
+        route(
+            Method::PATCH,
+            "/api/review-sets/{set}",
+            Perm(P::SharesManage),
+            Some(r#"{"name": "Matrix {n}"}"#),
+        ),
+        route(
+            Method::DELETE,
+            "/api/review-sets/{set}",
+            Perm(P::SharesManage),
+            None,
+        ),
         route(
             Method::POST,
             "/api/presign",
@@ -352,7 +414,8 @@ async fn every_api_route_answers_each_role_as_the_permission_table_says() {
                 .path
                 .replace("{target}", &target.id.to_string())
                 .replace("{own_token}", &own_token.to_string());
-            let ingest = crate::ingest::seed_for_matrix(&app, owner.id);
+            let mut ingest = crate::ingest::seed_for_matrix(&app, owner.id);
+            ingest.extend(crate::shares::seed_for_matrix(&app, &ingest));
             for (k, v) in &ingest {
                 path = path.replace(k, v);
             }
