@@ -66,7 +66,7 @@ async fn a_ready_asset_shows_player_details_versions_and_metadata() {
     // The page states the rate and start timecode once, on the player box.
     assert!(data.get("frame_rate").is_none() && data.get("timecode_start").is_none());
     assert!(
-        html.contains(r#"data-frame-rate="25/1" data-start-timecode="01:00:00:00""#),
+        html.contains(r#"data-player data-frame-rate="25/1" data-start-timecode=""#),
         "{html}"
     );
     let version = data["version_id"].as_str().unwrap();
