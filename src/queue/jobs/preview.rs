@@ -1,7 +1,9 @@
 //! `preview`: probes a stored master, keeps its technical metadata on the version, renders
 //! the ladder, poster, sprite and waveform in a temp dir, and publishes them under
-//! `previews/<asset-id>/<version-id>/` (the master playlist last). Queued by promotion and by
-//! reprocessing; runs again safely after a crash (a rerun replaces the set).
+//! `previews/<asset-id>/<version-id>/` (the master playlist last). An image's master is a
+//! still (`media::still`): its preview is one bounded picture and a manifest, no ladder.
+//! Queued by promotion and by reprocessing; runs again safely after a crash (a rerun replaces
+//! the set).
 
 use super::promote::PREVIEW_KIND;
 use crate::db::models::version;
