@@ -103,7 +103,7 @@ impl ListParams {
             ));
         }
         if let Some(r) = &self.review
-            && !crate::review::decisions::STATUSES.contains(&r.as_str())
+            && !crate::review::decisions::is_status(r)
         {
             return Err(bad(
                 "invalid-query",

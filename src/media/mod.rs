@@ -13,6 +13,7 @@ pub mod playlist;
 pub mod probe;
 pub mod remix;
 pub mod sanity;
+pub mod still;
 pub mod waveform;
 
 pub use ffmpeg::{BadInput, FfmpegError, Progress, Tools};
@@ -38,7 +39,20 @@ impl MediaInput {
     /// The input options and `-i <input>`, restricted to media demuxers and the input's own
     /// protocol.
     pub fn input_args(&self) -> Vec<OsString> {
-        let mut a: Vec<OsString> = vec!["-format_whitelist".into(), ALLOWED_DEMUXERS.into()];
+        self.args(vec!["-format_whitelist".into(), ALLOWED_DEMUXERS.into()])
+    }
+
+    /// As `input_args`, read with the single-picture demuxer `demuxer` (one of
+    /// `still::DEMUXERS`) and no other: probing by name could pick the image2 sequence reader.
+    pub fn still_input_args(&self, demuxer: &'static str) -> Vec<OsString> {
+        self.args(
+            ["-format_whitelist", demuxer, "-f", demuxer]
+                .map(OsString::from)
+                .into(),
+        )
+    }
+
+    fn args(&self, mut a: Vec<OsString>) -> Vec<OsString> {
         match self {
             MediaInput::Path(p) => {
                 a.extend(["-protocol_whitelist".into(), "file".into(), "-i".into()]);

@@ -77,7 +77,8 @@ pub struct OutputFile {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub duration: f64,
-    pub master: String,
+    /// The master playlist; none for a still, whose preview is its picture.
+    pub master: Option<String>,
     pub poster: Option<String>,
     /// Where in the media the poster was taken, in seconds.
     #[serde(default)]
@@ -92,6 +93,9 @@ pub struct Manifest {
     /// Which audio tracks make the stereo, e.g. `pair:1,2`.
     #[serde(default)]
     pub audio_mapping: Option<AudioMapping>,
+    /// A still picture's preview: `poster` is the picture, nothing plays.
+    #[serde(default)]
+    pub still: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -191,7 +195,7 @@ pub async fn render(
     let files = list_files(out, audio_only).map_err(io("listing outputs"))?;
     let manifest = Manifest {
         duration,
-        master: MASTER.into(),
+        master: Some(MASTER.into()),
         poster,
         poster_time,
         sprite_vtt,
@@ -214,6 +218,7 @@ pub async fn render(
         files,
         color: plan.color.as_ref().map(|c| c.record()),
         audio_mapping: plan.audio_mapping,
+        still: false,
     };
     write(
         out,

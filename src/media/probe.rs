@@ -25,6 +25,9 @@ pub struct TechnicalMetadata {
     /// The start timecode counts drop-frame (29.97 and 59.94 masters marked with `;`).
     #[serde(default)]
     pub timecode_drop_frame: bool,
+    /// A still picture (`media::still`): its picture as the video stream, no duration.
+    #[serde(default)]
+    pub still: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -175,6 +178,15 @@ struct RawStream {
 
 /// Parses ffprobe's `-show_format -show_streams` JSON.
 pub fn parse(json: &[u8]) -> Result<TechnicalMetadata, FfmpegError> {
+    parse_as(json, None)
+}
+
+/// Parses ffprobe's JSON of a still read with `demuxer`: the picture, no time.
+pub fn parse_still(json: &[u8], demuxer: &str) -> Result<TechnicalMetadata, FfmpegError> {
+    parse_as(json, Some(demuxer))
+}
+
+fn parse_as(json: &[u8], still: Option<&str>) -> Result<TechnicalMetadata, FfmpegError> {
     let raw: Raw = serde_json::from_slice(json).map_err(|e| FfmpegError::Output {
         program: "ffprobe",
         message: e.to_string(),
@@ -187,6 +199,25 @@ pub fn parse(json: &[u8]) -> Result<TechnicalMetadata, FfmpegError> {
         .find(|s| s.disposition.get("attached_pic") != Some(&1) && s.codec_name.is_some())
         .map(video_info)
         .transpose()?;
+    if let Some(demuxer) = still {
+        let mut v = video.ok_or_else(|| {
+            FfmpegError::bad_input(BadInput::NoStreams, "no picture could be read")
+        })?;
+        // A picture has no rate: ffprobe's 25/1 is the image demuxers' default.
+        (v.r_frame_rate, v.avg_frame_rate) = ("0/0".into(), "0/0".into());
+        (v.frame_rate, v.vfr, v.interlaced) = (0.0, false, false);
+        return Ok(TechnicalMetadata {
+            container: demuxer.to_string(),
+            duration: 0.0,
+            size: format.size.as_deref().and_then(|s| s.parse().ok()),
+            bit_rate: None,
+            video: Some(v),
+            audio: Vec::new(),
+            timecode: None,
+            timecode_drop_frame: false,
+            still: true,
+        });
+    }
     let audio: Vec<AudioInfo> = raw
         .streams
         .iter()
@@ -238,6 +269,7 @@ pub fn parse(json: &[u8]) -> Result<TechnicalMetadata, FfmpegError> {
         audio,
         timecode,
         timecode_drop_frame,
+        still: false,
     })
 }
 
@@ -366,10 +398,6 @@ fn depth_of_pix_fmt(p: &str) -> u32 {
 mod tests {
     use super::*;
 
-    fn stream(v: serde_json::Value) -> serde_json::Value {
-        v
-    }
-
     fn meta(
         streams: Vec<serde_json::Value>,
         format: serde_json::Value,
@@ -384,13 +412,13 @@ mod tests {
     #[test]
     fn a_rotated_anamorphic_vfr_clip_is_described() {
         let m = meta(
-            vec![stream(serde_json::json!({
+            vec![serde_json::json!({
                 "codec_type": "video", "codec_name": "h264", "width": 720, "height": 576,
                 "sample_aspect_ratio": "64:45", "r_frame_rate": "90000/1", "avg_frame_rate": "2997/100",
                 "pix_fmt": "yuv420p10le", "color_primaries": "bt709",
                 "side_data_list": [{"side_data_type": "Display Matrix", "rotation": -90}],
                 "tags": {"timecode": "10:00:00:00"}
-            })), serde_json::json!({"codec_type": "audio", "codec_name": "aac", "channels": 6, "sample_rate": "48000", "channel_layout": "5.1"})],
+            }), serde_json::json!({"codec_type": "audio", "codec_name": "aac", "channels": 6, "sample_rate": "48000", "channel_layout": "5.1"})],
             serde_json::json!({"format_name": "mov,mp4", "duration": "12.5", "size": "1000"}),
         )
         .unwrap();

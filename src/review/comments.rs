@@ -1,15 +1,13 @@
-//! Comments on a version: checking what a client sends (frame, range, body, drawing, parent),
-//! the JSON each caller sees (timecodes from the master's start, what the caller may do), and
-//! the changes, each announced on the asset's event channel.
+//! Comments on a version: checking what a client sends (frame, range, body, parent), and the
+//! JSON each caller sees (timecodes from the master's start, what the caller may do). The
+//! changes themselves, each announced on the asset's event channel, are in `changes`.
 
+pub use super::changes::{CommentPatch, announce, create, delete, get, set_resolved, update};
 pub use super::clock::{Clock, MAX_FRAME};
-use super::drawing;
 use crate::auth::{Caller, Permission};
-use crate::db::models::comment::{self, CommentChanges, CommentRow, NewComment};
+use crate::db::models::comment::CommentRow;
 use crate::db::models::version::Version;
 use crate::error::AppError;
-use crate::queue::events::{self, Event};
-use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -17,8 +15,12 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub const MAX_BODY: usize = 5000;
-/// Comments kept per version: the list is answered whole, so it stays bounded.
+/// Comments kept per version (replies included): exports and the pages of the list stay
+/// bounded.
 pub const MAX_PER_VERSION: i64 = 5000;
+/// Replies one comment takes: a thread is never split across pages of the list, so a page
+/// holds at most this many rows more than its limit.
+pub const MAX_REPLIES: i64 = 200;
 const MAX_MENTIONS: usize = 50;
 #[derive(Clone, Debug, Serialize)]
 pub struct Person {
@@ -48,6 +50,10 @@ pub struct CommentView {
     pub timecode_end: Option<String>,
     pub body: String,
     pub mentions: Vec<String>,
+    /// Whether the comment has a drawing. Lists leave the drawing out; an answer about one
+    /// comment (`GET /api/comments/{id}`, create, edit, resolve) carries it in `drawing`.
+    pub has_drawing: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub drawing: Option<Value>,
     pub visibility: String,
     pub resolved: bool,
@@ -68,7 +74,13 @@ pub struct CommentView {
     pub replies: Option<Vec<CommentView>>,
 }
 
-pub fn view(row: &CommentRow, clock: &Clock, caller: &Caller) -> CommentView {
+/// `row` as `caller` sees it, with `drawing` when it was loaded.
+pub fn view(
+    row: &CommentRow,
+    drawing: Option<&Value>,
+    clock: &Clock,
+    caller: &Caller,
+) -> CommentView {
     let deleted = row.deleted_at.is_some();
     let mine = row.author_id == Some(caller.user.id);
     let write = caller.can(Permission::CommentsWrite);
@@ -89,7 +101,8 @@ pub fn view(row: &CommentRow, clock: &Clock, caller: &Caller) -> CommentView {
             row.body.clone()
         },
         mentions: row.mentions.clone(),
-        drawing: if deleted { None } else { row.drawing.clone() },
+        has_drawing: !deleted && row.has_drawing,
+        drawing: drawing.filter(|_| !deleted).cloned(),
         visibility: row.visibility.clone(),
         resolved: row.resolved_at.is_some(),
         resolved_by: row.resolved_at.map(|_| Person {
@@ -113,27 +126,25 @@ pub fn view(row: &CommentRow, clock: &Clock, caller: &Caller) -> CommentView {
     }
 }
 
-/// Top-level comments (filtered by `resolved`) with their replies, in list order.
+/// Top-level comments, in list order, each with its replies (from `replies`) oldest first.
 pub fn thread(
-    rows: &[CommentRow],
+    tops: &[CommentRow],
+    replies: &[CommentRow],
     clock: &Clock,
     caller: &Caller,
-    resolved: Option<bool>,
 ) -> Vec<CommentView> {
-    let mut replies: HashMap<Uuid, Vec<CommentView>> = HashMap::new();
-    for r in rows.iter().filter(|r| r.parent_id.is_some()) {
-        let mut v = view(r, clock, caller);
-        v.replies = None;
-        replies
-            .entry(r.parent_id.unwrap_or_default())
+    let mut by_parent: HashMap<Uuid, Vec<CommentView>> = HashMap::new();
+    for r in replies {
+        let Some(parent) = r.parent_id else { continue };
+        by_parent
+            .entry(parent)
             .or_default()
-            .push(v);
+            .push(view(r, None, clock, caller));
     }
-    rows.iter()
-        .filter(|r| r.parent_id.is_none())
-        .filter(|r| resolved.is_none_or(|want| r.resolved_at.is_some() == want))
+    let mut replies = by_parent;
+    tops.iter()
         .map(|r| {
-            let mut v = view(r, clock, caller);
+            let mut v = view(r, None, clock, caller);
             let mut kids = replies.remove(&r.id).unwrap_or_default();
             kids.sort_by_key(|k| k.created_at);
             v.replies = Some(kids);
@@ -253,213 +264,6 @@ pub fn check_frames(
         )),
         _ => Ok((frame, end)),
     }
-}
-
-/// Publishes a comment change on the asset's channel (best effort, like every event).
-pub async fn announce(state: &AppState, row: &CommentRow, action: &'static str) {
-    let e = Event::Comment {
-        action,
-        version_id: row.version_id,
-        comment_id: row.id,
-        parent_id: row.parent_id,
-    };
-    events::publish(&state.redis, row.asset_id, &e).await;
-}
-
-/// `POST /api/assets/{id}/comments`.
-pub async fn create(
-    state: &AppState,
-    caller: &Caller,
-    asset_id: Uuid,
-    b: NewCommentBody,
-) -> Result<CommentView, AppError> {
-    let body = check_body(&b.body)?;
-    let drawing = b.drawing.as_ref().filter(|d| !d.is_null());
-    let drawing = drawing.map(drawing::validate).transpose()?;
-    let visibility = b.visibility.clone().unwrap_or_else(|| "team".into());
-    if !matches!(visibility.as_str(), "team" | "everyone") {
-        return Err(AppError::bad_request(
-            "invalid-visibility",
-            "visibility is team or everyone.",
-        ));
-    }
-    let parent = match b.parent_id {
-        None => None,
-        Some(pid) => {
-            let p = state.db.run(move |c| comment::find(c, pid)).await?;
-            let ok = p.filter(|p| {
-                p.asset_id == asset_id
-                    && p.parent_id.is_none()
-                    && p.deleted_at.is_none()
-                    && b.version_id.is_none_or(|v| v == p.version_id)
-            });
-            Some(ok.ok_or_else(|| {
-                AppError::bad_request(
-                    "invalid-parent",
-                    "Reply to a top-level comment of this asset and version.",
-                )
-            })?)
-        }
-    };
-    let version_id = parent.as_ref().map(|p| p.version_id).or(b.version_id);
-    let v = super::version_of_asset(state, asset_id, version_id).await?;
-    let clock = Clock::of(&v);
-    // A reply sits where its parent does.
-    let (frame, frame_end) = match &parent {
-        Some(p) => (p.frame, p.frame_end),
-        None => check_frames(&v, &clock, &b)?,
-    };
-    let new = NewComment {
-        id: Uuid::now_v7(),
-        asset_id,
-        version_id: v.id,
-        parent_id: parent.map(|p| p.id),
-        frame,
-        frame_end,
-        mentions: mentions(&body),
-        body,
-        drawing,
-        visibility,
-        author_id: Some(caller.user.id),
-        author_name: caller.user.display_name.clone(),
-    };
-    let vid = v.id;
-    let hook = crate::webhooks::Emit::new(
-        "comment.created",
-        asset_id,
-        Some(vid),
-        crate::webhooks::Actor::of(caller),
-    )
-    .with(
-        "comment",
-        serde_json::json!({
-            "id": new.id, "parent_id": new.parent_id, "body": new.body,
-            "frame": new.frame, "frame_end": new.frame_end, "visibility": new.visibility,
-        }),
-    );
-    let hooks = state.config.webhooks.max_attempts;
-    let (row, deliveries) = state
-        .db
-        .run(move |c| {
-            use diesel::Connection;
-            c.transaction(|c| {
-                if comment::count_for_version(c, vid)? >= MAX_PER_VERSION {
-                    return Ok(None);
-                }
-                let row = comment::insert(c, &new)?;
-                Ok(Some((row, crate::webhooks::emit(c, hooks, &hook)?)))
-            })
-        })
-        .await?
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "too-many-comments",
-                format!("A version takes at most {MAX_PER_VERSION} comments."),
-            )
-        })?;
-    crate::queue::deliver(state, &deliveries).await;
-    announce(state, &row, "created").await;
-    super::decisions::on_comment(state, asset_id, row.version_id).await?;
-    Ok(view(&row, &clock, caller))
-}
-
-/// A comment that is not deleted, on a live asset, with its version's clock.
-async fn live_comment(state: &AppState, id: Uuid) -> Result<(CommentRow, Clock), AppError> {
-    let row = state
-        .db
-        .run(move |c| comment::find(c, id))
-        .await?
-        .filter(|r| r.deleted_at.is_none())
-        .ok_or_else(|| AppError::not_found("No comment with this id."))?;
-    let v = super::version_of_asset(state, row.asset_id, Some(row.version_id)).await?;
-    Ok((row, Clock::of(&v)))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CommentPatch {
-    pub body: Option<String>,
-    /// `null` removes the drawing.
-    #[serde(default, with = "double_option")]
-    pub drawing: Option<Option<Value>>,
-}
-
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-    pub fn deserialize<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Deserialize<'de>,
-    {
-        Option::<T>::deserialize(d).map(Some)
-    }
-}
-
-/// `PATCH /api/comments/{id}`: the author changes the body or drawing.
-pub async fn update(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    patch: CommentPatch,
-) -> Result<CommentView, AppError> {
-    let (row, clock) = live_comment(state, id).await?;
-    if row.author_id != Some(caller.user.id) {
-        return Err(AppError::forbidden("Only its author may edit a comment."));
-    }
-    let body = patch.body.as_deref().map(check_body).transpose()?;
-    let drawing = match patch.drawing {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(d)) => Some(Some(drawing::validate(&d)?)),
-    };
-    if body.is_none() && drawing.is_none() {
-        return Err(AppError::bad_request(
-            "nothing-to-change",
-            "Send a body or a drawing.",
-        ));
-    }
-    let changes = CommentChanges {
-        mentions: body.as_deref().map(mentions),
-        body,
-        drawing,
-    };
-    let row = state
-        .db
-        .run(move |c| comment::update(c, id, &changes))
-        .await?;
-    announce(state, &row, "updated").await;
-    Ok(view(&row, &clock, caller))
-}
-
-/// `DELETE /api/comments/{id}`: soft, by the author or a moderator.
-pub async fn delete(state: &AppState, caller: &Caller, id: Uuid) -> Result<(), AppError> {
-    let (row, _) = live_comment(state, id).await?;
-    let mine = row.author_id == Some(caller.user.id);
-    if !mine && !caller.can(Permission::CommentsModerate) {
-        return Err(AppError::forbidden(
-            "Only its author, a manager or an admin may delete a comment.",
-        ));
-    }
-    state.db.run(move |c| comment::soft_delete(c, id)).await?;
-    announce(state, &row, "deleted").await;
-    Ok(())
-}
-
-/// `POST /api/comments/{id}/resolve` and `/reopen`.
-pub async fn set_resolved(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    resolved: bool,
-) -> Result<CommentView, AppError> {
-    let (_, clock) = live_comment(state, id).await?;
-    let (uid, name) = (caller.user.id, caller.user.display_name.clone());
-    let row = state
-        .db
-        .run(move |c| comment::set_resolved(c, id, resolved.then_some((uid, name.as_str()))))
-        .await?;
-    announce(state, &row, if resolved { "resolved" } else { "reopened" }).await;
-    Ok(view(&row, &clock, caller))
 }
 
 #[cfg(test)]

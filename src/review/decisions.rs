@@ -20,7 +20,19 @@ use std::collections::HashSet;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub const STATUSES: &[&str] = &["none", "in_review", "approved", "changes_requested"];
+/// Every review status with the words pages show for it (the library lists them in this order);
+/// the one place these labels are written.
+pub const STATUSES: &[(&str, &str)] = &[
+    ("none", "Not reviewed"),
+    ("in_review", "In review"),
+    ("changes_requested", "Changes requested"),
+    ("approved", "Approved"),
+];
+
+/// Whether `s` is a review status.
+pub fn is_status(s: &str) -> bool {
+    STATUSES.iter().any(|(v, _)| *v == s)
+}
 
 /// The status from decisions (newest first) and whether the version has comments.
 pub fn status_of(decisions_newest_first: &[DecisionRow], has_comments: bool) -> &'static str {
@@ -44,18 +56,19 @@ pub fn status_of(decisions_newest_first: &[DecisionRow], has_comments: bool) -> 
     }
 }
 
-/// Words for a status, as pages show it.
+/// Words for a status (or a decision, `approved` / `changes_requested`), as pages show it.
 pub fn label(status: &str) -> &'static str {
-    match status {
-        "approved" => "Approved",
-        "changes_requested" => "Changes requested",
-        "in_review" => "In review",
-        _ => "Not reviewed",
-    }
+    STATUSES
+        .iter()
+        .find(|(v, _)| *v == status)
+        .map_or(STATUSES[0].1, |(_, l)| l)
 }
 
 fn static_status(s: &str) -> &'static str {
-    STATUSES.iter().copied().find(|x| *x == s).unwrap_or("none")
+    STATUSES
+        .iter()
+        .find(|(v, _)| *v == s)
+        .map_or("none", |(v, _)| v)
 }
 
 #[derive(Serialize)]
@@ -70,6 +83,8 @@ pub struct Reviewer {
 pub struct DecisionView {
     pub id: Uuid,
     pub decision: String,
+    /// The decision in words (`Approved`, `Changes requested`).
+    pub label: &'static str,
     pub note: String,
     pub author: Reviewer,
     #[serde(with = "time::serde::rfc3339")]
@@ -103,6 +118,7 @@ pub(crate) fn review_of(
         let superseded = !seen.insert(key);
         let v = DecisionView {
             id: d.id,
+            label: label(&d.decision),
             decision: d.decision,
             note: d.note,
             author: Reviewer {

@@ -1,12 +1,16 @@
 //! Review (#16): comments at exact frames with drawings, reviewers' decisions per version and
 //! the review status they lead to, and the comments as markers for editing software.
 
+pub mod changes;
 pub mod clock;
 pub mod comments;
 pub mod decisions;
 pub mod drawing;
 pub mod export;
+pub mod list;
 pub mod timecode;
+
+pub use list::{CommentList, ListParams, list};
 
 use crate::db::models::{asset, comment, version, version::Version};
 use crate::error::AppError;
@@ -33,42 +37,6 @@ pub async fn version_of_asset(
         })
         .await?
         .ok_or_else(|| AppError::not_found("No such asset or version."))
-}
-
-/// `GET /api/assets/{id}/comments`: the answer.
-#[derive(serde::Serialize)]
-pub struct CommentList {
-    pub version_id: Uuid,
-    pub frame_rate: Option<String>,
-    pub start_timecode: String,
-    pub drop_frame: bool,
-    pub comments: Vec<comments::CommentView>,
-}
-
-/// A version's comments with their replies, as `caller` sees them.
-pub async fn list(
-    state: &AppState,
-    caller: &crate::auth::Caller,
-    asset_id: Uuid,
-    version_id: Option<Uuid>,
-    resolved: Option<bool>,
-) -> Result<CommentList, AppError> {
-    let v = version_of_asset(state, asset_id, version_id).await?;
-    let clock = comments::Clock::of(&v);
-    let vid = v.id;
-    let rows = state
-        .db
-        .run(move |c| comment::for_version(c, vid, comments::MAX_PER_VERSION))
-        .await?;
-    Ok(CommentList {
-        version_id: v.id,
-        frame_rate: clock.rate.map(|r| r.to_string()),
-        start_timecode: clock
-            .rate
-            .map_or_else(|| "00:00:00:00".into(), |r| clock.start.label(r)),
-        drop_frame: clock.start.drop,
-        comments: comments::thread(&rows, &clock, caller, resolved),
-    })
 }
 
 /// `GET /api/assets/{id}/comments/export`: the file's bytes, suffix, content type and name.

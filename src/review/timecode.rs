@@ -31,6 +31,10 @@ impl Rate {
     /// footage, whose `r_frame_rate` is a timebase); audio counts milliseconds; images (and
     /// unprobed versions) have none.
     pub fn of_version(v: &Version) -> Option<Rate> {
+        // A still has no time (its probe reports no rate).
+        if v.media_type == "image" {
+            return None;
+        }
         let tech = v.technical.as_ref()?;
         if let Some(video) = tech.get("video").filter(|x| x.is_object()) {
             let vfr = video.get("vfr").and_then(serde_json::Value::as_bool) == Some(true);

@@ -14,6 +14,7 @@ use crate::review::comments::{self, Author, Clock, CommentView, NewCommentBody, 
 use crate::review::{CommentList, drawing};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -168,7 +169,7 @@ pub async fn identify(
 }
 
 /// One comment as a guest sees it: nobody's id, nothing they may change.
-fn guest_view(row: &CommentRow, clock: &Clock) -> CommentView {
+fn guest_view(row: &CommentRow, drawing: Option<&Value>, clock: &Clock) -> CommentView {
     let deleted = row.deleted_at.is_some();
     CommentView {
         id: row.id,
@@ -187,7 +188,8 @@ fn guest_view(row: &CommentRow, clock: &Clock) -> CommentView {
             row.body.clone()
         },
         mentions: Vec::new(),
-        drawing: if deleted { None } else { row.drawing.clone() },
+        has_drawing: !deleted && row.has_drawing,
+        drawing: drawing.filter(|_| !deleted).cloned(),
         visibility: row.visibility.clone(),
         resolved: row.resolved_at.is_some(),
         resolved_by: row.resolved_at.map(|_| Person {
@@ -219,12 +221,12 @@ pub fn visible_thread(rows: &[CommentRow], clock: &Clock) -> Vec<CommentView> {
         replies
             .entry(r.parent_id.unwrap_or_default())
             .or_default()
-            .push(guest_view(r, clock));
+            .push(guest_view(r, None, clock));
     }
     open.iter()
         .filter(|r| r.parent_id.is_none())
         .map(|r| {
-            let mut v = guest_view(r, clock);
+            let mut v = guest_view(r, None, clock);
             let mut kids = replies.remove(&r.id).unwrap_or_default();
             kids.sort_by_key(|k| k.created_at);
             v.replies = Some(kids);
@@ -256,6 +258,8 @@ pub async fn list(
             .map_or_else(|| "00:00:00:00".into(), |r| clock.start.label(r)),
         drop_frame: clock.start.drop,
         comments: visible_thread(&rows, &clock),
+        // Every comment a guest may read fits one answer (drawings left out: see `one`).
+        next: None,
     })
 }
 
@@ -290,7 +294,7 @@ pub async fn create(
         None => None,
         Some(pid) => {
             let p = state.db.run(move |c| comment::find(c, pid)).await?;
-            let ok = p.filter(|p| {
+            let ok = p.map(|(p, _)| p).filter(|p| {
                 p.asset_id == asset_id
                     && p.parent_id.is_none()
                     && p.deleted_at.is_none()
@@ -332,7 +336,7 @@ pub async fn create(
         author_name: name,
     };
     let vid = v.id;
-    let row = state
+    let (row, drawing) = state
         .db
         .run(move |c| {
             use diesel::Connection;
@@ -340,12 +344,13 @@ pub async fn create(
                 if comment::count_for_version(c, vid)? >= comments::MAX_PER_VERSION {
                     return Ok(None);
                 }
-                let row = comment::insert(c, &new)?;
+                let (row, drawing) = comment::insert(c, &new)?;
                 rows::mark_comment_guest(c, row.id, gid)?;
-                Ok(Some(CommentRow {
+                let row = CommentRow {
                     guest_id: Some(gid),
                     ..row
-                }))
+                };
+                Ok(Some((row, drawing)))
             })
         })
         .await?
@@ -364,11 +369,27 @@ pub async fn create(
         details,
     )
     .await?;
-    Ok(guest_view(&row, &clock))
+    Ok(guest_view(&row, drawing.as_ref(), &clock))
 }
 
 /// The asset's title, for page headings and download names.
 pub async fn asset_title(state: &AppState, asset_id: Uuid) -> Result<String, AppError> {
     let a = state.db.run(move |c| asset::find_live(c, asset_id)).await?;
     Ok(a.map(|a| a.title).unwrap_or_default())
+}
+
+/// `GET .../comments/{id}`: one comment a guest may read, with its drawing; any other id,
+/// a team-only or deleted comment, or one on a version the link hides is unknown here.
+pub async fn one(state: &AppState, a: &Access, id: Uuid) -> Result<CommentView, AppError> {
+    a.require_unlocked()?;
+    let unknown = || AppError::not_found("No such comment on this link.");
+    let (row, drawing) = state
+        .db
+        .run(move |c| comment::find(c, id))
+        .await?
+        .filter(|(r, _)| r.visibility == "everyone" && r.deleted_at.is_none())
+        .ok_or_else(unknown)?;
+    a.item(row.asset_id).map_err(|_| unknown())?;
+    let v = a.version(state, row.asset_id, Some(row.version_id)).await?;
+    Ok(guest_view(&row, drawing.as_ref(), &Clock::of(&v)))
 }

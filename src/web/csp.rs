@@ -8,6 +8,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use std::sync::Arc;
 
+/// Handlers put their own parts here; `web::response_headers` adds the total to every answer.
 pub const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
 /// The policy header value, built once from the configuration.
@@ -85,7 +86,6 @@ pub async fn page_headers(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let policy = req.app_data::<PagePolicy>().cloned();
-    let started = std::time::Instant::now();
     let mut res = next.call(req).await?;
     let is_html = res
         .headers()
@@ -108,16 +108,6 @@ pub async fn page_headers(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("private, no-cache"),
             );
-        }
-        // The page's whole server time, sign-in check included, after what the handler
-        // reported of its own parts (database, render).
-        let total = format!("total;dur={:.2}", started.elapsed().as_secs_f64() * 1000.0);
-        let timing = match h.get(SERVER_TIMING).and_then(|v| v.to_str().ok()) {
-            Some(parts) => format!("{parts}, {total}"),
-            None => total,
-        };
-        if let Ok(v) = HeaderValue::from_str(&timing) {
-            h.insert(SERVER_TIMING, v);
         }
     }
     Ok(res)

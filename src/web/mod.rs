@@ -16,16 +16,27 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 
-/// Adds `x-request-id` (the id tracing logs carry) and the security headers every answer gets.
+/// Adds `x-request-id` (the id tracing logs carry), the security headers every answer gets, and
+/// `Server-Timing: total;dur=` (milliseconds from the request reaching the app to its answer's
+/// headers, sign-in included) after what a handler reported of its own parts (`db`, `render`).
 pub async fn response_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
     let id = actix_web::HttpMessage::extensions(&req)
         .get::<tracing_actix_web::RequestId>()
         .map(|id| id.to_string());
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
+    let total = format!("total;dur={:.2}", started.elapsed().as_secs_f64() * 1000.0);
+    let timing = match h.get(csp::SERVER_TIMING).and_then(|v| v.to_str().ok()) {
+        Some(parts) => format!("{parts}, {total}"),
+        None => total,
+    };
+    if let Ok(v) = HeaderValue::from_str(&timing) {
+        h.insert(csp::SERVER_TIMING, v);
+    }
     if let Some(id) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
         h.insert(HeaderName::from_static("x-request-id"), id);
     }

@@ -18,6 +18,25 @@ function el(tag, attrs, ...kids) {
   return e;
 }
 
+/**
+ * Every comment of a version, following the list's `next` cursor page by page (the API answers
+ * a bounded page at a time, drawings left out). The markers need them all.
+ */
+export async function allComments(url, versionId) {
+  const out = [];
+  let cursor = null;
+  // The API's cap on comments per version bounds the pages; this bounds a misbehaving server.
+  for (let page = 0; page < 100; page++) {
+    const q = new URLSearchParams({ version_id: versionId, limit: '500' });
+    if (cursor) q.set('cursor', cursor);
+    const res = await api('GET', `${url}?${q}`);
+    out.push(...(res.comments || []));
+    cursor = res.next;
+    if (!cursor) break;
+  }
+  return out;
+}
+
 function when(iso) {
   const d = new Date(iso);
   return isNaN(d) ? '' : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -32,6 +51,8 @@ export class Comments {
     Object.assign(this, { panel, assetId, versionId, player, overlay, tools, markers });
     // Where the list is read and comments are posted (a share link's page has its own API).
     this.url = (urls && urls.comments) || `/api/assets/${encodeURIComponent(assetId)}/comments`;
+    // Where one comment is read with its drawing (the lists leave drawings out).
+    this.commentUrl = (urls && urls.comment) || '/api/comments';
     this.list = panel.querySelector('[data-comments]');
     this.count = panel.querySelector('[data-comment-count]');
     this.form = panel.querySelector('[data-composer]');
@@ -39,6 +60,8 @@ export class Comments {
     this.msg = panel.querySelector('[data-composer-message]');
     this.showResolved = panel.querySelector('[data-show-resolved]');
     this.comments = [];
+    // Drawings fetched for comments shown, by comment id and its last change.
+    this.drawings = new Map();
     this.active = null;
     this.loading = null;
     this.form?.addEventListener('submit', (e) => { e.preventDefault(); this.submit(); });
@@ -84,10 +107,9 @@ export class Comments {
       this.again = true;
       return this.loading;
     }
-    const q = new URLSearchParams({ version_id: this.versionId });
-    this.loading = api('GET', `${this.url}?${q}`)
-      .then((res) => {
-        this.comments = res.comments || [];
+    this.loading = allComments(this.url, this.versionId)
+      .then((list) => {
+        this.comments = list;
         this.render();
       })
       .catch((e) => this.say(`Comments could not be loaded: ${e.message}`, true))
@@ -137,7 +159,7 @@ export class Comments {
       c.author && c.author.guest ? el('span', { class: 'chip', 'data-guest': true, text: 'guest' }) : null, ' ',
       el('time', { datetime: c.created_at, class: 'muted', text: when(c.created_at) }));
     if (c.edited) head.append(el('span', { class: 'muted', text: ' · edited' }));
-    if (c.drawing && c.drawing.shapes && c.drawing.shapes.length) head.append(el('span', { class: 'chip', text: 'drawing' }));
+    if (c.has_drawing) head.append(el('span', { class: 'chip', text: 'drawing' }));
     if (c.resolved) head.append(el('span', { class: 'chip', text: `resolved${c.resolved_by ? ` by ${c.resolved_by.name}` : ''}` }));
     const body = el('p', { class: 'comment-body', 'data-body': true, text: c.deleted ? 'This comment was deleted.' : c.body });
     if (!isReply && !c.deleted) body.addEventListener('click', () => this.go(c));
@@ -217,15 +239,35 @@ export class Comments {
     this.inline(li, c.body, 'Save', (body) => api('PATCH', `/api/comments/${c.id}`, { body }));
   }
 
+  /** The comment's drawing (null for none): the list leaves drawings out, so it is fetched once. */
+  async drawingOf(c) {
+    if (!c.has_drawing) return null;
+    const key = `${c.id}@${c.updated_at}`;
+    if (!this.drawings.has(key)) {
+      this.drawings.set(key, api('GET', `${this.commentUrl}/${encodeURIComponent(c.id)}`)
+        .then((full) => full.drawing || null)
+        .catch((e) => { this.drawings.delete(key); throw e; }));
+    }
+    return this.drawings.get(key);
+  }
+
   /** Seeks to the comment's exact frame, pauses, and shows its drawing. */
-  go(c) {
+  async go(c) {
     if (this.tools && this.tools.active) this.form?.querySelector('[data-draw-toggle]').click();
     this.active = c;
     this.list.querySelectorAll('.comment.current').forEach((x) => x.classList.remove('current'));
     this.list.querySelector(`[data-comment-id="${c.id}"]`)?.classList.add('current');
     if (this.player && c.frame != null) this.player.seekFrame(c.frame);
-    this.overlay?.show(c.drawing);
+    this.overlay?.show(null);
     this.panel.dataset.shownComment = c.id;
+    let drawing = null;
+    try {
+      drawing = await this.drawingOf(c);
+    } catch (e) {
+      this.say(`The drawing could not be loaded: ${e.message}`, true);
+    }
+    // Still the comment shown (no other click, no step away, while the drawing came).
+    if (this.active === c) this.overlay?.show(drawing);
   }
 
   async submit() {

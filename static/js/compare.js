@@ -3,7 +3,7 @@
 // stay aligned at the same moment rather than the same frame number. Side by side or a wipe
 // with a draggable divider; each side lists its own comments, which seek both.
 
-import { api } from './api.js';
+import { allComments } from './comments.js';
 import { startPlayer } from './player.js';
 
 const root = document.getElementById('compare');
@@ -96,8 +96,8 @@ function init(root) {
     const versionId = root.querySelector(`[data-player][data-side="${side}"]`).dataset.versionId;
     const load = async () => {
       try {
-        const res = await api('GET', `/api/assets/${encodeURIComponent(assetId)}/comments?${new URLSearchParams({ version_id: versionId })}`);
-        list.replaceChildren(...(res.comments || []).filter((c) => !c.deleted).map((c) => {
+        const all = await allComments(`/api/assets/${encodeURIComponent(assetId)}/comments`, versionId);
+        list.replaceChildren(...all.filter((c) => !c.deleted).map((c) => {
           const li = document.createElement('li');
           li.className = 'comment';
           li.dataset.commentId = c.id;

@@ -55,6 +55,7 @@ function init(root) {
     startReview(root, player, {
       urls: {
         comments: `${base}/assets/${encodeURIComponent(assetId)}/comments`,
+        comment: `${base}/comments`,
         review: `${base}/versions/${v}/review`,
         decide: `${base}/versions/${v}/decisions`,
       },

@@ -22,8 +22,9 @@ export function startPlayer(box, opts) {
   // Filled from the preview's manifest.json (what the worker wrote), with its usual names as a
   // fallback.
   var files = { master: 'index.m3u8', poster: 'poster.jpg' };
-  // The version's rational rate and start timecode, as the server put them on the box.
-  var clock = new Clock(box.dataset.frameRate || data.frame_rate, box.dataset.startTimecode || data.timecode_start);
+  // The version's rational rate and start timecode, as the server put them on the box (the one
+  // place the page states them).
+  var clock = new Clock(box.dataset.frameRate, box.dataset.startTimecode);
   var fps = clock.rate.num / clock.rate.den;
   // The frame actually on screen, from requestVideoFrameCallback's media time; null until the
   // first frame is presented (then currentTime is the best guess).

@@ -4,8 +4,6 @@
 
 import { api } from './api.js';
 
-const LABELS = { approved: 'Approved', changes_requested: 'Changes requested', in_review: 'In review', none: 'Not reviewed' };
-
 export class Review {
   constructor({ panel, assetId, versionId, urls }) {
     Object.assign(this, { panel, assetId, versionId });
@@ -46,7 +44,7 @@ export class Review {
     const status = r.status || 'none';
     this.badge.dataset.state = status;
     this.badge.className = `badge review-${status}`;
-    this.badge.textContent = r.label || LABELS[status] || status;
+    this.badge.textContent = r.label || status;
     this.panel.dataset.reviewStatus = status;
     const items = (r.decisions || []).map((d) => {
       const li = document.createElement('li');
@@ -55,7 +53,8 @@ export class Review {
       who.textContent = d.author ? d.author.name : 'Someone';
       if (d.author && d.author.guest) who.append(' (guest)');
       const what = document.createElement('span');
-      what.textContent = ` ${LABELS[d.decision] ? LABELS[d.decision].toLowerCase() : d.decision}`;
+      // The words come from the API, which has the one list of them.
+      what.textContent = ` ${(d.label || d.decision).toLowerCase()}`;
       const t = document.createElement('time');
       t.dateTime = d.created_at;
       t.className = 'muted';

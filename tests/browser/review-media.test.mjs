@@ -1,5 +1,6 @@
-// Review on the media a video player does not show: an image takes comments at no time with a
-// drawing over its still (in 0..1 of the picture), and audio takes comments at the player's
+// Review on the media a video player does not show: an image (a PNG uploaded through the page,
+// made ready by the worker) takes comments at no time with a drawing over its still (in 0..1 of
+// the picture), and audio takes comments at the player's
 // time (milliseconds at the contract's 1000/1 rate), clicking one seeking back there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Mm, browser, screenshot, signIn, until } from './harness.mjs';
-import { makeNumberedClip, uploadThroughPage, cleanup } from './review-lib.mjs';
+import { uploadThroughPage, cleanup } from './review-lib.mjs';
 
 let mm;
 let b;
@@ -53,14 +54,11 @@ async function postComment(text) {
 }
 
 test('an image takes a comment at no time with a rectangle drawn over its still', async () => {
-  // A still master is refused at probe today (no duration), so no image upload becomes ready:
-  // a ready one-second 4:3 clip, recorded as an image, stands in. The page then shows its poster
-  // as the still, and the comments API applies the image rule (no time) from the same column.
-  const file = path.join(work, 'still.mp4');
-  makeNumberedClip(file, '25', 1);
+  // A real 4:3 PNG through the upload page and the worker: ready as an image, its preview the
+  // picture itself (no player, no ladder).
+  const file = path.join(work, 'board.png');
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc2=size=800x600', '-frames:v', '1', '-update', '1', file);
   const assetId = await uploadThroughPage(page, mm.url, file);
-  mm.sql(`update assets set media_type = 'image' where id = '${assetId}'`);
-  mm.sql(`update asset_versions set media_type = 'image' where asset_id = '${assetId}'`);
   await page.goto(`${mm.url}/assets/${assetId}`);
   await until('the still', () => page.evaluate(() => document.querySelector('[data-still]')?.naturalWidth > 0), 30_000);
   assert.equal(await page.locator('[data-player] video').count(), 0, 'no player for an image');
@@ -107,8 +105,10 @@ test('an image takes a comment at no time with a rectangle drawn over its still'
   const [c] = await listed();
   assert.equal(c.frame, null);
   assert.equal(c.timecode ?? null, null);
-  assert.equal(c.drawing.shapes.length, 1);
-  const r = c.drawing.shapes[0];
+  assert.equal(c.has_drawing, true);
+  const full = await page.evaluate(async (id) => (await fetch(`/api/comments/${id}`)).json(), c.id);
+  assert.equal(full.drawing.shapes.length, 1);
+  const r = full.drawing.shapes[0];
   assert.equal(r.tool, 'rect');
   for (const [k, want] of [['x', 0.2], ['y', 0.3], ['w', 0.4], ['h', 0.4]]) {
     assert.ok(Math.abs(r[k] - want) < 0.02, `rect ${k} ${r[k]} ≈ ${want}`);

@@ -166,8 +166,12 @@ test('a comment with a drawing at a frame brings that frame and drawing back aft
   assert.equal(list.comments.length, 1);
   const c = list.comments[0];
   assert.equal(c.frame, 41);
-  assert.equal(c.drawing.shapes.length, 1);
-  const r = c.drawing.shapes[0];
+  // The list says a drawing exists; the comment's own route has it.
+  assert.equal(c.has_drawing, true);
+  assert.equal(c.drawing, undefined, 'the list leaves drawings out');
+  const full = await page.evaluate(async (id) => (await fetch(`/api/comments/${id}`)).json(), c.id);
+  assert.equal(full.drawing.shapes.length, 1);
+  const r = full.drawing.shapes[0];
   assert.equal(r.tool, 'rect');
   for (const [k, want] of [['x', 0.25], ['y', 0.25], ['w', 0.5], ['h', 0.5]]) {
     assert.ok(Math.abs(r[k] - want) < 0.01, `rect ${k} ${r[k]} in picture coordinates`);

@@ -1,11 +1,14 @@
 //! The `comments` table: notes at a frame of one version, their replies (one level deep),
-//! resolve/reopen, edits and soft deletes.
+//! resolve/reopen, edits and soft deletes; lists page through top-level comments by key and
+//! leave drawings out (a row says whether it has one).
 
 use crate::db::schema::comments;
 use diesel::prelude::*;
+use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// A comment without its drawing (up to 64 KiB), as lists and exports read it.
 #[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(table_name = comments)]
 pub struct CommentRow {
@@ -17,7 +20,9 @@ pub struct CommentRow {
     pub frame_end: Option<i64>,
     pub body: String,
     pub mentions: Vec<String>,
-    pub drawing: Option<serde_json::Value>,
+    #[diesel(select_expression = comments::drawing.is_not_null())]
+    #[diesel(select_expression_type = diesel::dsl::IsNotNull<comments::drawing>)]
+    pub has_drawing: bool,
     pub visibility: String,
     pub author_id: Option<Uuid>,
     pub author_name: String,
@@ -32,6 +37,9 @@ pub struct CommentRow {
     pub guest_id: Option<Uuid>,
 }
 
+/// A comment with its drawing, as answers about one comment carry it.
+pub type FullComment = (CommentRow, Option<Value>);
+
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = comments)]
 pub struct NewComment {
@@ -43,23 +51,23 @@ pub struct NewComment {
     pub frame_end: Option<i64>,
     pub body: String,
     pub mentions: Vec<String>,
-    pub drawing: Option<serde_json::Value>,
+    pub drawing: Option<Value>,
     pub visibility: String,
     pub author_id: Option<Uuid>,
     pub author_name: String,
 }
 
-pub fn insert(conn: &mut PgConnection, new: &NewComment) -> QueryResult<CommentRow> {
+pub fn insert(conn: &mut PgConnection, new: &NewComment) -> QueryResult<FullComment> {
     diesel::insert_into(comments::table)
         .values(new)
-        .returning(CommentRow::as_returning())
+        .returning((CommentRow::as_returning(), comments::drawing))
         .get_result(conn)
 }
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CommentRow>> {
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<FullComment>> {
     comments::table
         .find(id)
-        .select(CommentRow::as_select())
+        .select((CommentRow::as_select(), comments::drawing))
         .first(conn)
         .optional()
 }
@@ -83,9 +91,104 @@ pub fn for_version(
         .load(conn)
 }
 
+/// Where a top-level comment sits in list order: frame (none first), then time, then id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListKey {
+    pub frame: Option<i64>,
+    pub created_at: OffsetDateTime,
+    pub id: Uuid,
+}
+
+impl ListKey {
+    pub fn of(row: &CommentRow) -> Self {
+        Self {
+            frame: row.frame,
+            created_at: row.created_at,
+            id: row.id,
+        }
+    }
+}
+
+/// Top-level comments of a version after `after` in list order (deleted ones too: their
+/// replies stay), `resolved` filtering, at most `limit`.
+pub fn top_level_after(
+    conn: &mut PgConnection,
+    version_id: Uuid,
+    resolved: Option<bool>,
+    after: Option<ListKey>,
+    limit: i64,
+) -> QueryResult<Vec<CommentRow>> {
+    let mut q = comments::table
+        .filter(comments::version_id.eq(version_id))
+        .filter(comments::parent_id.is_null())
+        .into_boxed();
+    match resolved {
+        Some(true) => q = q.filter(comments::resolved_at.is_not_null()),
+        Some(false) => q = q.filter(comments::resolved_at.is_null()),
+        None => {}
+    }
+    if let Some(k) = after {
+        let later_same_frame = comments::created_at
+            .gt(k.created_at)
+            .or(comments::created_at
+                .eq(k.created_at)
+                .and(comments::id.gt(k.id)));
+        q = match k.frame {
+            // Frames sort after the comments at no time.
+            None => q.filter(
+                comments::frame
+                    .is_not_null()
+                    .or(comments::frame.is_null().and(later_same_frame)),
+            ),
+            Some(f) => q.filter(
+                comments::frame
+                    .gt(f)
+                    .or(comments::frame.eq(f).and(later_same_frame)),
+            ),
+        };
+    }
+    q.order((
+        comments::frame.asc().nulls_first(),
+        comments::created_at.asc(),
+        comments::id.asc(),
+    ))
+    .limit(limit)
+    .select(CommentRow::as_select())
+    .load(conn)
+}
+
+/// How many replies each of `parents` has (parents without replies are left out).
+pub fn reply_counts(conn: &mut PgConnection, parents: &[Uuid]) -> QueryResult<Vec<(Uuid, i64)>> {
+    let rows: Vec<(Option<Uuid>, i64)> = comments::table
+        .filter(comments::parent_id.eq_any(parents))
+        .group_by(comments::parent_id)
+        .select((comments::parent_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, n)| Some((p?, n)))
+        .collect())
+}
+
+/// The replies of `parents`, oldest first.
+pub fn replies_of(conn: &mut PgConnection, parents: &[Uuid]) -> QueryResult<Vec<CommentRow>> {
+    comments::table
+        .filter(comments::parent_id.eq_any(parents))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select(CommentRow::as_select())
+        .load(conn)
+}
+
 pub fn count_for_version(conn: &mut PgConnection, version_id: Uuid) -> QueryResult<i64> {
     comments::table
         .filter(comments::version_id.eq(version_id))
+        .count()
+        .get_result(conn)
+}
+
+pub fn count_replies(conn: &mut PgConnection, parent_id: Uuid) -> QueryResult<i64> {
+    comments::table
+        .filter(comments::parent_id.eq(parent_id))
         .count()
         .get_result(conn)
 }
@@ -96,14 +199,14 @@ pub fn count_for_version(conn: &mut PgConnection, version_id: Uuid) -> QueryResu
 pub struct CommentChanges {
     pub body: Option<String>,
     pub mentions: Option<Vec<String>>,
-    pub drawing: Option<Option<serde_json::Value>>,
+    pub drawing: Option<Option<Value>>,
 }
 
 pub fn update(
     conn: &mut PgConnection,
     id: Uuid,
     changes: &CommentChanges,
-) -> QueryResult<CommentRow> {
+) -> QueryResult<FullComment> {
     diesel::update(
         comments::table
             .find(id)
@@ -114,7 +217,7 @@ pub fn update(
         comments::edited.eq(true),
         comments::updated_at.eq(diesel::dsl::now),
     ))
-    .returning(CommentRow::as_returning())
+    .returning((CommentRow::as_returning(), comments::drawing))
     .get_result(conn)
 }
 
@@ -123,7 +226,7 @@ pub fn set_resolved(
     conn: &mut PgConnection,
     id: Uuid,
     by: Option<(Uuid, &str)>,
-) -> QueryResult<CommentRow> {
+) -> QueryResult<FullComment> {
     let at = by.map(|_| OffsetDateTime::now_utc());
     diesel::update(
         comments::table
@@ -136,7 +239,7 @@ pub fn set_resolved(
         comments::resolved_at.eq(at),
         comments::updated_at.eq(diesel::dsl::now),
     ))
-    .returning(CommentRow::as_returning())
+    .returning((CommentRow::as_returning(), comments::drawing))
     .get_result(conn)
 }
 
@@ -150,7 +253,7 @@ pub fn soft_delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
     .set((
         comments::body.eq(""),
         comments::mentions.eq(Vec::<String>::new()),
-        comments::drawing.eq(None::<serde_json::Value>),
+        comments::drawing.eq(None::<Value>),
         comments::deleted_at.eq(diesel::dsl::now),
         comments::updated_at.eq(diesel::dsl::now),
     ))

@@ -12,6 +12,8 @@ pub enum BadInput {
     Truncated,
     Unsupported,
     TooLarge,
+    /// An image upload whose bytes are no still picture mm reads.
+    NotStill,
 }
 
 impl BadInput {
@@ -23,6 +25,9 @@ impl BadInput {
             BadInput::Truncated => "the file is truncated: its end is missing",
             BadInput::Unsupported => "the media uses a format or codec that cannot be decoded",
             BadInput::TooLarge => "the picture is too large: more than 8192x8192 pixels",
+            BadInput::NotStill => {
+                "not a still picture mm reads (PNG, JPEG, TIFF, WebP, OpenEXR, DPX, PSD or GIF)"
+            }
         }
     }
 }

@@ -1,11 +1,13 @@
 //! `preview`: probes a stored master, keeps its technical metadata on the version, renders
 //! the ladder, poster, sprite and waveform in a temp dir, and publishes them under
-//! `previews/<asset-id>/<version-id>/` (the master playlist last). Queued by promotion and by
-//! reprocessing; runs again safely after a crash (a rerun replaces the set).
+//! `previews/<asset-id>/<version-id>/` (the master playlist last). An image's master is a
+//! still (`media::still`): its preview is one bounded picture and a manifest, no ladder.
+//! Queued by promotion and by reprocessing; runs again safely after a crash (a rerun replaces
+//! the set).
 
 use super::promote::PREVIEW_KIND;
 use crate::db::models::version;
-use crate::media::{FfmpegError, Tools, pipeline, probe, sanity};
+use crate::media::{FfmpegError, MediaInput, Tools, pipeline, probe, sanity, still};
 use crate::previews::{self, publish, source, space};
 use crate::queue::events::{self, Event};
 use crate::queue::{Job, JobContext, JobError, Subject};
@@ -90,6 +92,9 @@ impl Preview {
 
         let tools = Tools::from_config(&st.config.preview);
         let (input, head) = source::open(st, &v.master_key).await?;
+        if v.media_type == "image" {
+            return self.still(ctx, &tools, &input, &head).await;
+        }
         let meta = probe::probe_with_head(&tools, &input, Some(&head))
             .await
             .map_err(job_error)?;
@@ -156,6 +161,43 @@ impl Preview {
             version_id = %id, %prefix, files = done.uploaded, bytes = done.bytes,
             removed = done.removed.len(), "preview published"
         );
+        ctx.progress(100.0, Some(Duration::ZERO)).await;
+        self.set_status(
+            ctx,
+            &[VersionStatus::Processing],
+            VersionStatus::Ready,
+            None,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// A still image: its picture probed with its own demuxer, a bounded preview picture
+    /// published in place of a ladder (as audio has a waveform in place of pictures), ready.
+    async fn still(
+        &self,
+        ctx: &JobContext,
+        tools: &Tools,
+        input: &MediaInput,
+        head: &[u8],
+    ) -> Result<(), JobError> {
+        let st = &ctx.state;
+        let id = self.version_id;
+        let meta = still::probe(tools, input, head).await.map_err(job_error)?;
+        let technical = serde_json::to_value(&meta).expect("serializable");
+        st.db
+            .run(move |c| version::set_technical(c, id, &technical))
+            .await?;
+        let temp = previews::workdir::create(&st.config.preview.work_dir)
+            .map_err(|e| JobError::Retry(format!("cannot make a temp dir: {e}")))?;
+        // The wall-clock bound of a zero-length master: the floor every run gets.
+        let manifest = sanity::Bounds::new(0.0, None, &st.config.limits, None)
+            .scope(still::render(tools, &meta, input, temp.path()))
+            .await
+            .map_err(job_error)?;
+        let prefix = previews::prefix(self.asset_id, self.version_id);
+        let done = publish::publish(&st.storage, &prefix, temp.path(), &manifest).await?;
+        tracing::info!(version_id = %id, %prefix, bytes = done.bytes, "still preview published");
         ctx.progress(100.0, Some(Duration::ZERO)).await;
         self.set_status(
             ctx,

@@ -1,5 +1,11 @@
 //! CMX 3600 EDL with one event per marker and DaVinci Resolve's marker line
 //! (` |C:ResolveColorBlue |M:text |D:1`), timed from the master's start timecode.
+//!
+//! CMX 3600 numbers events with three digits. Past event 999 the number takes a fourth digit
+//! rather than wrapping to 000: OpenTimelineIO's writer does the same (`{:03d}`), its reader and
+//! DaVinci Resolve's read the number as the leading run of digits, and the other fields are
+//! separated by blanks, not columns. A wrapped number would repeat earlier events' numbers,
+//! which readers take for a transition into the event of that number.
 
 use super::{Sheet, one_line};
 use crate::error::AppError;
@@ -18,6 +24,11 @@ pub fn marker_name(text: &str) -> String {
     } else {
         name
     }
+}
+
+/// `001` to `999`, then `1000` and on: never wrapped (see the module's note).
+pub fn event_number(n: usize) -> String {
+    format!("{n:03}")
 }
 
 pub fn render(sheet: &Sheet) -> Result<String, AppError> {
@@ -42,8 +53,8 @@ pub fn render(sheet: &Sheet) -> Result<String, AppError> {
         };
         let _ = writeln!(
             out,
-            "{:03}  001      V     C        {tin} {tout} {tin} {tout}  ",
-            (i + 1) % 1000
+            "{}  001      V     C        {tin} {tout} {tin} {tout}  ",
+            event_number(i + 1)
         );
         let _ = writeln!(
             out,
@@ -66,5 +77,13 @@ mod tests {
             "logo /C:Red too early"
         );
         assert_eq!(marker_name("3 frames late"), "Note 3 frames late");
+    }
+
+    #[test]
+    fn event_numbers_take_three_digits_then_widen() {
+        assert_eq!(event_number(1), "001");
+        assert_eq!(event_number(999), "999");
+        assert_eq!(event_number(1000), "1000");
+        assert_eq!(event_number(5000), "5000");
     }
 }

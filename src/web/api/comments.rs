@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/comments/{id}")
             .app_data(crate::error::json_config(BODY_LIMIT))
+            .route(web::get().to(get))
             .route(web::patch().to(update))
             .route(web::delete().to(delete)),
     )
@@ -31,21 +32,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/comments/{id}/reopen", web::post().to(reopen));
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListQuery {
-    version_id: Option<Uuid>,
-    resolved: Option<bool>,
-}
-
-/// `GET /api/assets/{id}/comments?version_id&resolved`.
+/// `GET /api/assets/{id}/comments?version_id&resolved&limit&cursor`: a page of threads.
 async fn list(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsRead>,
     id: web::Path<Uuid>,
-    q: web::Query<ListQuery>,
+    q: web::Query<review::ListParams>,
 ) -> ApiResult<HttpResponse> {
-    let out = review::list(&st, &auth, id.into_inner(), q.version_id, q.resolved).await?;
+    let out = review::list(&st, &auth, id.into_inner(), q.into_inner()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(out))
@@ -60,6 +54,18 @@ async fn create(
 ) -> ApiResult<HttpResponse> {
     let c = comments::create(&st, &auth, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Created().json(c))
+}
+
+/// `GET /api/comments/{id}`: one comment with its drawing.
+async fn get(
+    st: web::Data<AppState>,
+    auth: Auth<perm::AssetsRead>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let c = comments::get(&st, &auth, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(c))
 }
 
 /// `PATCH /api/comments/{id} {body?, drawing?}`: the author only.

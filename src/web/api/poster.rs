@@ -57,6 +57,12 @@ async fn poster(
         ));
     }
     let tech = v.technical.unwrap_or_default();
+    if tech["still"] == true {
+        return Err(AppError::conflict(
+            "still-image",
+            "An image's poster is the picture itself.",
+        ));
+    }
     if tech["video"].is_null() {
         return Err(AppError::conflict(
             "no-video",

@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(comments))
                 .route(web::post().to(comment)),
         )
+        .route("/comments/{comment}", web::get().to(one_comment))
         .route("/assets/{asset}/sign", web::post().to(sign))
         .route("/assets/{asset}/download", web::get().to(download))
         .route("/versions/{version}/review", web::get().to(review))
@@ -95,6 +96,16 @@ async fn comments(
     let (token, asset) = path.into_inner();
     let a = open_api(&req, &st, &token).await?;
     Ok(no_store().json(guest::list(&st, &a, asset, q.version_id).await?))
+}
+
+async fn one_comment(
+    req: HttpRequest,
+    st: web::Data<AppState>,
+    path: web::Path<(String, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (token, id) = path.into_inner();
+    let a = open_api(&req, &st, &token).await?;
+    Ok(no_store().json(guest::one(&st, &a, id).await?))
 }
 
 async fn comment(

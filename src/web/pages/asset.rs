@@ -156,8 +156,6 @@ pub async fn page(
         "preview_prefix": prefix,
         "media": shown.media_type,
         "duration": tech.get("duration"),
-        "frame_rate": tech.pointer("/video/frame_rate"),
-        "timecode_start": tech.get("timecode"),
         "hls_worker": layout_asset(&req, "vendor/hls.worker.js"),
     });
     let layout = Layout::new(&req, Some(&caller)).in_section("library");

@@ -87,8 +87,6 @@ fn side(detail: &AssetDetail, raw: Option<&str>, which: &'static str) -> Result<
         "preview_prefix": PreviewKey::new(detail.asset.id, v.id).dir(),
         "media": v.media_type,
         "duration": tech.get("duration"),
-        "frame_rate": tech.pointer("/video/frame_rate"),
-        "timecode_start": tech.get("timecode"),
     });
     Ok(Side {
         key: which,

@@ -63,14 +63,12 @@ pub const MEDIA_OPTIONS: &[(&str, &str)] = &[
     ("audio", "Audio"),
     ("image", "Image"),
 ];
-/// The review statuses, as the library API filters on them.
-pub const REVIEW_OPTIONS: &[(&str, &str)] = &[
-    ("", "Any review"),
-    ("none", "Not reviewed"),
-    ("in_review", "In review"),
-    ("changes_requested", "Changes requested"),
-    ("approved", "Approved"),
-];
+/// The review statuses, as the library API filters on them (from review::decisions).
+pub static REVIEW_OPTIONS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
+    std::iter::once(("", "Any review"))
+        .chain(crate::review::decisions::STATUSES.iter().copied())
+        .collect()
+});
 pub const SORT_OPTIONS: &[(&str, &str)] = &[
     ("relevance", "Best match"),
     ("newest", "Newest first"),
@@ -131,7 +129,7 @@ impl LibraryQuery {
         let media = pick(raw.media.as_deref(), MEDIA_OPTIONS, &mut problems, "type");
         let review = pick(
             raw.review.as_deref(),
-            REVIEW_OPTIONS,
+            &REVIEW_OPTIONS,
             &mut problems,
             "review status",
         );

@@ -35,6 +35,8 @@ fn container(raw: &str) -> String {
         "matroska,webm" => "Matroska / WebM".into(),
         "mxf" => "MXF".into(),
         "wav" => "WAV".into(),
+        // A still's demuxer names its format: `png_pipe` is PNG.
+        other if other.ends_with("_pipe") => other.trim_end_matches("_pipe").to_uppercase(),
         other => other.replace(',', ", "),
     }
 }
@@ -88,9 +90,13 @@ pub fn rows(version: &Version, tech: &Value, tonemap: HdrTonemap) -> Vec<(String
     push("File", Some(version.filename.clone()));
     push("Size", Some(format::size(version.size_bytes)));
     push("Container", text(tech, "/container").map(|c| container(&c)));
+    // A still has neither duration nor frame rate.
+    let still = tech.get("still").and_then(Value::as_bool) == Some(true);
     push(
         "Duration",
-        num(tech, "/duration").map(|d| format!("{} ({d:.3} s)", format::duration(Some(d)))),
+        num(tech, "/duration")
+            .filter(|_| !still)
+            .map(|d| format!("{} ({d:.3} s)", format::duration(Some(d)))),
     );
     if tech.get("video").is_some_and(|v| !v.is_null()) {
         let codec = match (text(tech, "/video/codec"), text(tech, "/video/profile")) {
@@ -116,7 +122,7 @@ pub fn rows(version: &Version, tech: &Value, tonemap: HdrTonemap) -> Vec<(String
         let vfr = tech.pointer("/video/vfr").and_then(Value::as_bool) == Some(true);
         push(
             "Frame rate",
-            num(tech, "/video/frame_rate").map(|f| {
+            num(tech, "/video/frame_rate").filter(|_| !still).map(|f| {
                 if vfr {
                     format!("{} (variable)", rate(f))
                 } else {

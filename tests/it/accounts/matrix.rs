@@ -202,6 +202,12 @@ fn routes() -> Vec<Route> {
             None,
         ),
         route(
+            Method::GET,
+            "/api/comments/{comment}",
+            Perm(P::AssetsRead),
+            None,
+        ),
+        route(
             Method::PATCH,
             "/api/comments/{comment}",
             Perm(P::CommentsWrite),

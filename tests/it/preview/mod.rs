@@ -4,9 +4,9 @@
 mod api;
 mod audio_mapping;
 mod bad_input;
-mod clips;
+pub mod clips;
 mod events;
-mod job;
+pub mod job;
 mod killed_worker;
 mod ladder;
 mod masters;

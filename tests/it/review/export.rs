@@ -3,7 +3,7 @@
 //! that cannot break a line, CSV cells that cannot run as formulas.
 
 use super::{DF_2997, NDF_25, seed_video};
-use crate::accounts::{Browser, login, parts, seed_user};
+use crate::accounts::{Browser, exec, login, parts, seed_user};
 use crate::harness::TestApp;
 use mm::auth::Role as UserRole;
 use mm::config::Role;
@@ -110,6 +110,54 @@ async fn edl_markers_are_found_by_otio_at_their_drop_frame_timecodes() {
     for ((frame, _), f) in NOTES.iter().zip(&found) {
         assert_eq!(f["frame"], 107_892 + frame, "{found:?}");
         assert!(f["comments"].to_string().contains("|M:"), "{f}");
+    }
+}
+
+/// Inserts `n` top-level comments on the current version of `asset`, comment `i` (from 0) at
+/// frame `3 * i` saying `marker {i}`, one microsecond apart so their order is known.
+pub fn bulk_comments(app: &TestApp, asset: uuid::Uuid, n: i64) {
+    exec(
+        app,
+        &format!(
+            "INSERT INTO comments (id, asset_id, version_id, frame, body, author_name, created_at) \
+             SELECT gen_random_uuid(), a.id, a.current_version_id, 3 * i, 'marker ' || i, 'bulk', \
+             now() + i * interval '1 microsecond' FROM assets a, generate_series(0, {n} - 1) i \
+             WHERE a.id = '{asset}'"
+        ),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edl_of_more_than_999_markers_numbers_every_event_and_otio_finds_each() {
+    let app = TestApp::spawn(Role::Api).await;
+    seed_user(&app, "ada@mm.test", UserRole::Editor);
+    let ada = login(&app, "ada@mm.test").await;
+    let (asset, _) = seed_video(&app, NDF_25);
+    const N: i64 = 1203;
+    bulk_comments(&app, asset, N);
+    let edl = export(&app, &ada, asset, "edl").await;
+    let numbers: Vec<&str> = edl
+        .lines()
+        .filter(|l| l.as_bytes().first().is_some_and(u8::is_ascii_digit))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    let want: Vec<String> = (1..=N).map(|i| format!("{i:03}")).collect();
+    assert_eq!(
+        numbers, want,
+        "event numbers 001..999 then 1000.. (never wrapped)"
+    );
+    assert!(edl.contains("\n1000  001      V     C        "), "{edl}");
+    let found = otio("edl", &edl, 25, 1);
+    assert_eq!(found.len(), N as usize);
+    // 01:00:00:00 at 25 fps is frame 90000; comment i sits at frame 3i.
+    for (i, f) in found.iter().enumerate() {
+        assert_eq!(f["frame"], 90_000 + 3 * i as i64, "marker {i}: {f}");
+        assert!(
+            f["comments"]
+                .to_string()
+                .contains(&format!("|M:marker {i} |")),
+            "marker {i}: {f}"
+        );
     }
 }
 

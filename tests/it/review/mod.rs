@@ -5,6 +5,8 @@
 mod api;
 mod decisions;
 mod export;
+mod pages;
+mod still;
 
 use crate::accounts::exec;
 use crate::harness::TestApp;
