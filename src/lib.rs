@@ -10,6 +10,7 @@ pub mod db;
 pub mod deployment;
 pub mod edge_cache;
 pub mod error;
+pub mod events;
 pub mod ingest;
 pub mod limits;
 pub mod media;

@@ -1,6 +1,6 @@
 //! JobContext: what a running job may use (state, its ids, progress reports, cancellation).
 
-use super::events::{self, Event};
+use crate::events::{self, Event};
 use crate::db::models::job as model;
 use crate::state::AppState;
 use std::sync::Mutex;

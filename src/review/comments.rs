@@ -8,7 +8,7 @@ use crate::auth::{Caller, Permission};
 use crate::db::models::comment::{self, CommentChanges, CommentRow, NewComment};
 use crate::db::models::version::Version;
 use crate::error::AppError;
-use crate::queue::events::{self, Event};
+use crate::events::{self, Event};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

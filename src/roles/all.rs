@@ -1,6 +1,7 @@
 //! The all role: api, edge and worker in one process on one port, for one-box work.
 
-use super::{Parts, worker};
+use super::worker;
+use crate::web::Parts;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::state::AppState;

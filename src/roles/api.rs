@@ -1,6 +1,6 @@
 //! The api role: pages and `/api/*` over PostgreSQL, Redis and storage.
 
-use super::Parts;
+use crate::web::Parts;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::state::AppState;

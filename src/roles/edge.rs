@@ -1,6 +1,6 @@
 //! The edge role: signed delivery from storage; needs neither PostgreSQL nor Redis.
 
-use super::Parts;
+use crate::web::Parts;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::web::edge::EdgeState;

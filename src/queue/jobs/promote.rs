@@ -6,20 +6,17 @@
 
 use crate::audit::{self, Entry};
 use crate::db::models::{job, version, version::Version};
-use crate::queue::events::{self, Event};
+use crate::events::{self, Event};
 use crate::queue::{self, Job, JobContext, JobError, Subject};
 use crate::state::AppState;
 use crate::status::VersionStatus;
 use crate::storage::{Bucket, ObjectMeta, PutOptions};
 use futures_util::StreamExt;
+use super::preview::PREVIEW_KIND;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// The preview pipeline's job kind. Its handler lives in another module; promotion queues
-/// the row whether or not this build can run it.
-pub const PREVIEW_KIND: &str = "preview";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Promote {

@@ -94,7 +94,7 @@ async fn events(
     let changes = match asset_of(&prefix) {
         Some(asset) => st
             .hub
-            .subscribe(queue::events::channel(&st.redis, asset))
+            .subscribe(crate::events::channel(&st.redis, asset))
             .await?
             .into_stream(),
         None => futures_util::stream::pending().boxed(),
