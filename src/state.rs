@@ -2,9 +2,9 @@
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::metrics::UploadMetrics;
 use crate::metrics::Metrics;
 use crate::metrics::QueueMetrics;
+use crate::metrics::UploadMetrics;
 use crate::redis_pool::Redis;
 use crate::storage::{self, DynStorage};
 use anyhow::{Context, anyhow};

@@ -196,7 +196,11 @@ pub async fn list_with_state(
     params: &ListParams,
 ) -> Result<Page<ListItem>, AppError> {
     let page = list(state, params).await?;
-    let versions: Vec<_> = page.items.iter().filter_map(|a| a.current_version_id).collect();
+    let versions: Vec<_> = page
+        .items
+        .iter()
+        .filter_map(|a| a.current_version_id)
+        .collect();
     let previews = state
         .db
         .run(move |c| job::latest_states(c, PREVIEW_KIND, &versions))

@@ -16,7 +16,6 @@ pub use extract::{Auth, AuthMethod, Caller, perm};
 pub use page::{MaybeUser, PageAuth, PageForm};
 
 use std::fmt;
-use std::str::FromStr;
 
 /// One thing a caller may be allowed to do. Token scopes use `as_scope()` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

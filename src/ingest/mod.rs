@@ -8,4 +8,3 @@ pub mod media;
 pub mod plan;
 pub mod sweeper;
 pub mod uploads;
-

@@ -2,8 +2,8 @@
 //! entries whose worker went silent, retries moved back from `jobs:delayed`, and on shutdown
 //! a drain that finishes or hands back every running job.
 
-use super::stream::{self, Entry};
 use super::runner::{self, Shared};
+use super::stream::{self, Entry};
 use super::{Registry, WorkerStatus};
 use crate::state::AppState;
 use redis::aio::MultiplexedConnection;

@@ -1,12 +1,12 @@
 //! Running one delivered entry: claim the row, run the job with a heartbeat, record the
 //! outcome in PostgreSQL, then acknowledge the entry.
 
-use crate::events::{self, Event};
 use super::stream::{self, Entry};
 use super::{Handler, JobContext, JobError, Registry};
 use crate::config::JobsConfig;
 use crate::db::DbError;
 use crate::db::models::job::{self as model, JobRow};
+use crate::events::{self, Event};
 use crate::state::AppState;
 use crate::status::JobState;
 use std::sync::Arc;

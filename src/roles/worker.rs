@@ -1,10 +1,10 @@
 //! The worker role: the consume loop, plus `/health` and `/metrics` on MM_WORKER_HEALTH_PORT.
 
-use crate::web::Parts;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::queue::{self, WorkerStatus};
 use crate::state::AppState;
+use crate::web::Parts;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

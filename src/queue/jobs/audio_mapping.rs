@@ -4,10 +4,10 @@
 //! replaced. Running it twice gives the same result.
 
 use super::preview::job_error;
+use crate::db::models::version;
 use crate::media::audio::AudioMapping;
 use crate::media::pipeline::{self, MANIFEST, Manifest};
 use crate::media::{Tools, remix};
-use crate::db::models::version;
 use crate::previews::{self, publish, source, workdir};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::storage::{self, Bucket};

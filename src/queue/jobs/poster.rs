@@ -3,8 +3,8 @@
 //! `manifest.json`. Running it twice gives the same result.
 
 use super::preview::job_error;
-use crate::media::pipeline::{self, MANIFEST, Manifest, OutputFile, POSTER};
 use crate::media::Tools;
+use crate::media::pipeline::{self, MANIFEST, Manifest, OutputFile, POSTER};
 use crate::previews::{self, source, workdir};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::storage::{self, Bucket, PutOptions};

@@ -4,9 +4,9 @@
 //! reprocessing; runs again safely after a crash (a rerun replaces the set).
 
 use crate::db::models::version;
+use crate::events::{self, Event};
 use crate::media::{FfmpegError, Tools, pipeline, probe, sanity};
 use crate::previews::{self, publish, source, space};
-use crate::events::{self, Event};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::status::VersionStatus;
 use serde::{Deserialize, Serialize};

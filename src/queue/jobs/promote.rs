@@ -4,6 +4,7 @@
 //! version `stored` and queues its preview job in one transaction, and only then deletes the
 //! staging copy. Every step can run again after a crash.
 
+use super::preview::PREVIEW_KIND;
 use crate::audit::{self, Entry};
 use crate::db::models::{job, version, version::Version};
 use crate::events::{self, Event};
@@ -12,7 +13,6 @@ use crate::state::AppState;
 use crate::status::VersionStatus;
 use crate::storage::{Bucket, ObjectMeta, PutOptions};
 use futures_util::StreamExt;
-use super::preview::PREVIEW_KIND;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;

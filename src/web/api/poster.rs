@@ -3,7 +3,6 @@
 
 use crate::audit::{self, Entry};
 use crate::auth::{Auth, perm};
-use crate::db::models::version;
 use crate::error::AppError;
 use crate::queue::{self, jobs::poster::Poster};
 use crate::state::AppState;

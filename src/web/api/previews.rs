@@ -6,7 +6,6 @@ use super::stream_guard;
 use crate::auth::{Auth, perm};
 use crate::error::AppError;
 use crate::previews;
-use crate::queue;
 use crate::state::AppState;
 use crate::storage::{Bucket, DynStorage, validate_key};
 use crate::web::{ApiResult, sse};

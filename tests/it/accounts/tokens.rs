@@ -242,7 +242,11 @@ async fn a_token_that_clashes_with_an_existing_one_is_a_conflict() {
     seed_user(&app, "ed@mm.test", Role::Editor);
     let s = login(&app, "ed@mm.test").await;
     let first = json!({"name": "first", "scopes": ["assets:read"]});
-    let (status, b) = parts(s.send(&app, Method::POST, "/api/tokens", Some(&first)).await).await;
+    let (status, b) = parts(
+        s.send(&app, Method::POST, "/api/tokens", Some(&first))
+            .await,
+    )
+    .await;
     assert_eq!(status, 201, "{b}");
     app.db
         .conn()
@@ -254,7 +258,11 @@ async fn a_token_that_clashes_with_an_existing_one_is_a_conflict() {
         )
         .unwrap();
     let clash = json!({"name": "clash", "scopes": ["assets:read"]});
-    let (status, b) = parts(s.send(&app, Method::POST, "/api/tokens", Some(&clash)).await).await;
+    let (status, b) = parts(
+        s.send(&app, Method::POST, "/api/tokens", Some(&clash))
+            .await,
+    )
+    .await;
     assert_eq!((status, b["code"].as_str()), (409, Some("conflict")), "{b}");
     assert!(!b["message"].as_str().unwrap_or("").is_empty(), "{b}");
     assert_eq!(count(&app, "SELECT count(*) AS n FROM api_tokens"), 1);

@@ -110,8 +110,7 @@ async fn events_stream_status_until_the_preview_is_ready() {
         std::time::Duration::from_secs(5),
     )
     .unwrap();
-    let ready =
-        mm::events::Event::of_version(version, mm::status::VersionStatus::Ready, None);
+    let ready = mm::events::Event::of_version(version, mm::status::VersionStatus::Ready, None);
     mm::events::publish(&redis, asset, &ready).await;
     // Then ready, and the stream ends by itself.
     while let Some(chunk) = body.next().await {
