@@ -11,6 +11,7 @@ pub mod deployment;
 pub mod edge_cache;
 pub mod error;
 pub mod idempotency;
+pub mod events;
 pub mod ingest;
 pub mod limits;
 pub mod media;

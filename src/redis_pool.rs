@@ -63,7 +63,7 @@ impl Redis {
     }
 
     /// A dedicated pub/sub connection (a pool cannot lend one), opened within the time
-    /// limit. The process's one event fan-out (`queue::hub`) is its only user.
+    /// limit. The process's one event fan-out (`events::hub`) is its only user.
     pub async fn pubsub(&self) -> Result<redis::aio::PubSub, RedisError> {
         tokio::time::timeout(self.timeout, self.client.get_async_pubsub())
             .await

@@ -2,9 +2,9 @@
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::ingest::UploadMetrics;
 use crate::metrics::Metrics;
-use crate::queue::QueueMetrics;
+use crate::metrics::QueueMetrics;
+use crate::metrics::UploadMetrics;
 use crate::redis_pool::Redis;
 use crate::storage::{self, DynStorage};
 use anyhow::{Context, anyhow};
@@ -21,7 +21,7 @@ pub struct AppState {
     pub queue_metrics: Arc<QueueMetrics>,
     pub upload_metrics: Arc<UploadMetrics>,
     /// The process's one Redis pub/sub connection, fanned out to every event stream.
-    pub hub: Arc<crate::queue::hub::Hub>,
+    pub hub: Arc<crate::events::hub::Hub>,
     /// Local-storage PUTs in flight per object, part and upload.
     pub puts: Arc<crate::limits::InFlight>,
     /// The ladder's H.264 encoder, chosen once per process by a test encode (worker start).
@@ -72,7 +72,7 @@ impl AppState {
             upload_metrics: UploadMetrics::new(&metrics),
             preview_encoder: Default::default(),
             puts: crate::limits::InFlight::new(),
-            hub: crate::queue::hub::Hub::new(hub_redis),
+            hub: crate::events::hub::Hub::new(hub_redis),
             metrics,
         })
     }

@@ -211,7 +211,8 @@ impl JobState {
 /// other jobs (posters, clean-up) leave the asset as it is (`None`).
 pub fn asset_state_of_job(kind: &str, state: JobState) -> Option<PublicState> {
     use crate::queue::Job;
-    use crate::queue::jobs::promote::{self, PREVIEW_KIND};
+    use crate::queue::jobs::preview::PREVIEW_KIND;
+    use crate::queue::jobs::promote;
     if kind == PREVIEW_KIND {
         Some(state.public())
     } else if kind == <promote::Promote as Job>::KIND {

@@ -3,7 +3,7 @@
 
 mod query;
 
-pub use query::{ListParams, Page, list};
+pub use query::{ListItem, ListParams, Page, list, list_with_state};
 
 use crate::audit::{self, Entry};
 use crate::db::DbError;
@@ -11,7 +11,8 @@ use crate::db::models::asset::{self, Asset, AssetChanges};
 use crate::db::models::{job, version, version::Version};
 use crate::error::AppError;
 use crate::ingest::uploads::parse_title;
-use crate::queue::jobs::promote::{PREVIEW_KIND, Promote};
+use crate::queue::jobs::preview::PREVIEW_KIND;
+use crate::queue::jobs::promote::Promote;
 use crate::queue::jobs::remove_files::RemoveAssetFiles;
 use crate::queue::{self, Job, JobView, Subject};
 use crate::state::AppState;
@@ -58,6 +59,20 @@ async fn live(state: &AppState, id: Uuid) -> Result<Asset, AppError> {
     state
         .db
         .run(move |c| asset::find_live(c, id))
+        .await?
+        .ok_or_else(|| AppError::not_found("No asset with this id."))
+}
+
+/// The current version of a live asset: 404 without the asset, 409 `no-version` before its
+/// first version exists.
+pub async fn current_version(state: &AppState, id: Uuid) -> Result<Version, AppError> {
+    let vid = live(state, id)
+        .await?
+        .current_version_id
+        .ok_or_else(|| AppError::conflict("no-version", "This asset has no version yet."))?;
+    state
+        .db
+        .run(move |c| version::find(c, vid))
         .await?
         .ok_or_else(|| AppError::not_found("No asset with this id."))
 }

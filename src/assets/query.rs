@@ -2,10 +2,12 @@
 //! into one `ListQuery`.
 
 use crate::db::models::asset::{self, Asset, ListQuery, Sort};
+use crate::db::models::job;
 use crate::error::AppError;
 use crate::ingest::media::MediaType;
+use crate::queue::jobs::preview::PREVIEW_KIND;
 use crate::state::AppState;
-use crate::status::VersionStatus;
+use crate::status::{PublicState, VersionStatus};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -35,8 +37,8 @@ pub struct ListParams {
 }
 
 #[derive(Serialize)]
-pub struct Page {
-    pub items: Vec<Asset>,
+pub struct Page<T = Asset> {
+    pub items: Vec<T>,
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
@@ -184,6 +186,54 @@ pub async fn list(state: &AppState, params: &ListParams) -> Result<Page, AppErro
         page,
         per_page,
         pages: (total + per_page - 1) / per_page,
+    })
+}
+
+/// An asset as `GET /api/assets` lists it: what `GET /api/assets/{id}` says of its state too.
+#[derive(Serialize)]
+pub struct ListItem {
+    #[serde(flatten)]
+    pub asset: Asset,
+    /// What people see of the asset (its status with its preview job's), and the badge label.
+    pub public_state: PublicState,
+    pub label: &'static str,
+}
+
+/// `GET /api/assets`: a page of assets, each with its public state from the one mapping in
+/// `crate::status` (the current version's latest preview job counts, as for one asset).
+pub async fn list_with_state(
+    state: &AppState,
+    params: &ListParams,
+) -> Result<Page<ListItem>, AppError> {
+    let page = list(state, params).await?;
+    let versions: Vec<_> = page
+        .items
+        .iter()
+        .filter_map(|a| a.current_version_id)
+        .collect();
+    let previews = state
+        .db
+        .run(move |c| job::latest_states(c, PREVIEW_KIND, &versions))
+        .await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|asset| {
+            let preview = asset.current_version_id.and_then(|v| previews.get(&v));
+            let public_state = asset.status.public(preview.copied());
+            ListItem {
+                asset,
+                public_state,
+                label: public_state.label(),
+            }
+        })
+        .collect();
+    Ok(Page {
+        items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        pages: page.pages,
     })
 }
 

@@ -10,7 +10,6 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::Method;
 
 pub const HEADER: &str = "x-csrf-token";
-pub const FORM_FIELD: &str = "csrf_token";
 /// The double-submit cookie of the login and setup forms.
 pub const PRE_SESSION_COOKIE: &str = "mm_csrf";
 

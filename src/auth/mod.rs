@@ -11,37 +11,11 @@ pub mod recheck;
 pub mod session;
 pub mod token;
 
-pub use crate::db::models::users::User;
+pub use crate::db::models::users::{Role, User, UserStatus};
 pub use extract::{Auth, AuthMethod, Caller, perm};
 pub use page::{MaybeUser, PageAuth, PageForm};
 
-use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
-
-/// A user's role. Stored as lower-case text.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Admin,
-    Manager,
-    Editor,
-    Viewer,
-}
 
 /// One thing a caller may be allowed to do. Token scopes use `as_scope()` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -160,77 +134,9 @@ impl fmt::Display for Permission {
 }
 
 impl Role {
-    pub const ALL: &'static [Role] = &[Role::Admin, Role::Manager, Role::Editor, Role::Viewer];
-
+    /// Whether this role's row of the permission table holds `p`.
     pub fn can(self, p: Permission) -> bool {
         permissions_of(self).contains(&p)
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Manager => "manager",
-            Role::Editor => "editor",
-            Role::Viewer => "viewer",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .iter()
-            .copied()
-            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| format!("unknown role {s:?}: expected admin, manager, editor or viewer"))
-    }
-}
-
-/// Whether an account may sign in.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "lowercase")]
-pub enum UserStatus {
-    Active,
-    Disabled,
-}
-
-impl UserStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            UserStatus::Active => "active",
-            UserStatus::Disabled => "disabled",
-        }
-    }
-}
-
-impl FromStr for UserStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "active" => Ok(UserStatus::Active),
-            "disabled" => Ok(UserStatus::Disabled),
-            other => Err(format!(
-                "unknown status {other:?}: expected active or disabled"
-            )),
-        }
     }
 }
 

@@ -243,7 +243,7 @@ pub async fn create(
     let actor = Entry::by(caller, "token.create");
     Ok(st
         .db
-        .run(move |c| create_in(c, &owner, &spec, actor).map_err(into_diesel))
+        .run_db(move |c| create_in(c, &owner, &spec, actor))
         .await?)
 }
 
@@ -274,13 +274,6 @@ pub async fn revoke_by(st: &AppState, caller: &Caller, id: Uuid) -> Result<(), A
         Ok(())
     } else {
         Err(AppError::not_found("No such token."))
-    }
-}
-
-fn into_diesel(e: DbError) -> diesel::result::Error {
-    match e {
-        DbError::Query(q) => q,
-        other => diesel::result::Error::QueryBuilderError(other.to_string().into()),
     }
 }
 

@@ -2,7 +2,7 @@
 //! lifecycle rules, versioning and Object Lock on S3; directories locally), idempotently.
 
 use crate::cli::StorageCommand;
-use crate::config::{Config, Role, StorageBackend};
+use crate::config::{Config, Role};
 
 pub fn run(config: &Config, command: StorageCommand) -> anyhow::Result<()> {
     match command {
@@ -42,17 +42,11 @@ fn init(config: &Config) -> anyhow::Result<()> {
     for line in lines {
         println!("{line}");
     }
-    if config.storage.backend == StorageBackend::S3 {
-        println!("storage init done; `mm check --role=api` verifies the CORS rules");
-    }
     Ok(())
 }
 
 /// The CORS problems of the S3 staging bucket, for `mm check` (empty with local storage).
 pub fn cors_problems(config: &Config) -> Vec<String> {
-    if config.storage.backend != StorageBackend::S3 {
-        return Vec::new();
-    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -60,5 +54,5 @@ pub fn cors_problems(config: &Config) -> Vec<String> {
         Ok(rt) => rt,
         Err(e) => return vec![format!("cannot check the staging bucket's CORS: {e}")],
     };
-    runtime.block_on(crate::storage::s3::cors_problems(config))
+    runtime.block_on(crate::storage::cors_problems(config))
 }

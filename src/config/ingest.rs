@@ -1,8 +1,16 @@
 //! Ingest settings: upload limits, multipart sizing, upload expiry and masters retention.
 
 use super::{ByteSize, Env, Problem, Secs};
-use crate::storage::LockMode;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
+
+/// Object Lock retention for a master (`MM_MASTERS_LOCK_MODE`), as storage applies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    Governance,
+    Compliance,
+}
 
 /// The smallest part mm hands out; S3 itself needs 5 MiB for every part but the last.
 pub const MIN_PART_SIZE: u64 = 8 << 20;

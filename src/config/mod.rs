@@ -15,7 +15,7 @@ mod webhooks;
 pub use auth::{ARGON2_MIN_MEMORY_KIB, AuthConfig};
 pub use edge::{EdgeConfig, SIGN_DEFAULT_SECS};
 pub use env::{ByteSize, Env, Problem, Secs, parse_duration_secs};
-pub use ingest::{IngestConfig, MIN_PART_SIZE};
+pub use ingest::{IngestConfig, LockMode, MIN_PART_SIZE};
 pub use jobs::JobsConfig;
 pub use keys::{EdgeKey, SecretBytes, decode_key};
 use keys::{parse_edge_keys, secret_bytes};
@@ -314,11 +314,6 @@ impl Config {
             p.push(problem("MM_DB_POOL_SIZE", "must be at least 1".into()));
         }
         p
-    }
-
-    /// The key that signs new edge tokens: the first one listed.
-    pub fn signing_key(&self) -> Option<&EdgeKey> {
-        self.edge_keys.first()
     }
 }
 

@@ -101,13 +101,23 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> Result<T, DieselError> + Send + 'static,
         T: Send + 'static,
     {
+        self.run_db(move |c| f(c).map_err(DbError::from)).await
+    }
+
+    /// Like `run`, for work that already speaks `DbError` (a transaction over model calls
+    /// that map their own errors), so a conflict inside stays a conflict (409), not a 500.
+    pub async fn run_db<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
         let conn = self.conn().await?;
         let span = tracing::Span::current();
         let work = conn.interact(move |c| span.in_scope(|| f(c)));
         match tokio::time::timeout(self.timeout * 6, work).await {
             Err(_) => Err(DbError::Unavailable("query timed out".into())),
             Ok(Err(e)) => Err(DbError::Task(e.to_string())),
-            Ok(Ok(r)) => r.map_err(DbError::from),
+            Ok(Ok(r)) => r,
         }
     }
 

@@ -6,7 +6,6 @@ use super::complete::{self, Completed};
 use super::media;
 use super::uploads::{check_file, parse_sha256, parse_title};
 use crate::audit::{self, Entry};
-use crate::config::StorageBackend;
 use crate::db::DbError;
 use crate::db::models::upload as model;
 use crate::error::AppError;
@@ -164,10 +163,7 @@ pub async fn presign(
             Duration::from_secs(expires),
         )
         .await?;
-    let bucket = match state.config.storage.backend {
-        StorageBackend::S3 => state.config.storage.s3.staging.name.clone(),
-        StorageBackend::Local => "staging".into(),
-    };
+    let bucket = state.storage.bucket_name(Bucket::Staging);
     Ok(PresignResponse {
         url: url.url,
         method: url.method,

@@ -5,9 +5,6 @@
 pub mod complete;
 pub mod legacy;
 pub mod media;
-mod metrics;
 pub mod plan;
 pub mod sweeper;
 pub mod uploads;
-
-pub use metrics::UploadMetrics;

@@ -76,10 +76,6 @@ impl Plan {
             self.rungs.iter().map(|r| r.name.clone()).collect()
         }
     }
-
-    pub fn fps_value(&self) -> Option<f64> {
-        self.fps.map(|(n, d)| n as f64 / d as f64)
-    }
 }
 
 /// Plans the ladder for a probed master. `mapping` is a chosen audio mapping (checked

@@ -2,9 +2,9 @@
 //! entries whose worker went silent, retries moved back from `jobs:delayed`, and on shutdown
 //! a drain that finishes or hands back every running job.
 
+use super::runner::{self, Shared};
 use super::stream::{self, Entry};
-use super::{Registry, WorkerStatus, runner};
-use crate::config::JobsConfig;
+use super::{Registry, WorkerStatus};
 use crate::state::AppState;
 use redis::aio::MultiplexedConnection;
 use std::sync::Arc;
@@ -15,15 +15,6 @@ use tokio_util::sync::CancellationToken;
 
 /// How long one XREADGROUP waits for new entries.
 const BLOCK: Duration = Duration::from_secs(2);
-
-/// What the consume loop and each job runner share.
-pub(super) struct Shared {
-    pub state: AppState,
-    pub registry: Registry,
-    /// This process's consumer name in the group: stable for the process, unique across them.
-    pub name: String,
-    pub cfg: JobsConfig,
-}
 
 pub struct Consumer {
     shared: Arc<Shared>,

@@ -1,7 +1,7 @@
 //! JobContext: what a running job may use (state, its ids, progress reports, cancellation).
 
-use super::events::{self, Event};
 use crate::db::models::job as model;
+use crate::events::{self, Event};
 use crate::state::AppState;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -7,10 +7,7 @@
 
 pub mod consumer;
 mod context;
-pub mod events;
-pub mod hub;
 pub mod jobs;
-mod metrics;
 pub mod reconciler;
 mod registry;
 mod runner;
@@ -18,7 +15,6 @@ pub mod stream;
 mod view;
 
 pub use context::JobContext;
-pub use metrics::QueueMetrics;
 pub use registry::{Handler, Registry};
 pub use view::JobView;
 

@@ -2,9 +2,9 @@
 //! persistence (or a crash between a commit and its XADD) loses no job. Safe with several
 //! instances: rows are taken with `FOR UPDATE SKIP LOCKED` and stamped before any XADD.
 
-use super::events::{self, Event};
 use super::{Registry, stream};
 use crate::db::models::job as model;
+use crate::events::{self, Event};
 use crate::state::AppState;
 use std::time::Duration;
 use time::OffsetDateTime;

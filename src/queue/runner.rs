@@ -1,17 +1,27 @@
 //! Running one delivered entry: claim the row, run the job with a heartbeat, record the
 //! outcome in PostgreSQL, then acknowledge the entry.
 
-use super::consumer::Shared;
-use super::events::{self, Event};
 use super::stream::{self, Entry};
-use super::{Handler, JobContext, JobError};
+use super::{Handler, JobContext, JobError, Registry};
+use crate::config::JobsConfig;
 use crate::db::DbError;
 use crate::db::models::job::{self as model, JobRow};
+use crate::events::{self, Event};
+use crate::state::AppState;
 use crate::status::JobState;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+/// What the consume loop and each job runner share.
+pub(super) struct Shared {
+    pub state: AppState,
+    pub registry: Registry,
+    /// This process's consumer name in the group: stable for the process, unique across them.
+    pub name: String,
+    pub cfg: JobsConfig,
+}
 
 enum Outcome {
     Succeeded,

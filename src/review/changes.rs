@@ -11,7 +11,7 @@ use crate::auth::{Caller, Permission};
 use crate::db::models::asset;
 use crate::db::models::comment::{self, CommentChanges, CommentRow, FullComment, NewComment};
 use crate::error::AppError;
-use crate::queue::events::{self, Event};
+use crate::events::{self, Event};
 use crate::state::AppState;
 use serde::Deserialize;
 use serde_json::Value;

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::models::decision::{self, DecisionRow, NewDecision};
 use crate::db::models::{asset, version};
 use crate::error::AppError;
-use crate::queue::events::{self, Event};
+use crate::events::{self, Event};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;

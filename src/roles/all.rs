@@ -1,9 +1,10 @@
 //! The all role: api, edge and worker in one process on one port, for one-box work.
 
-use super::{Parts, worker};
+use super::worker;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::web::Parts;
 use crate::web::edge::EdgeState;
 use std::sync::Arc;
 use tokio::task::JoinHandle;

@@ -1,9 +1,9 @@
 //! The api role: pages and `/api/*` over PostgreSQL, Redis and storage.
 
-use super::Parts;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::web::Parts;
 use std::sync::Arc;
 
 pub(super) async fn parts(config: &Arc<Config>, metrics: &Arc<Metrics>) -> anyhow::Result<Parts> {

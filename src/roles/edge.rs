@@ -1,8 +1,8 @@
 //! The edge role: signed delivery from storage; needs neither PostgreSQL nor Redis.
 
-use super::Parts;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::web::Parts;
 use crate::web::edge::EdgeState;
 use std::sync::Arc;
 

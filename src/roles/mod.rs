@@ -1,5 +1,5 @@
-//! Roles: build what a role needs, serve it, and drain on SIGTERM. `all` runs the other three
-//! in one process on one port.
+//! Roles: build what a role needs, hand it to `web::serve`, and drain on SIGTERM. `all` runs
+//! the other three in one process on one port.
 
 mod all;
 mod api;
@@ -7,27 +7,14 @@ mod edge;
 mod worker;
 
 use crate::config::{Config, Role};
-use crate::metrics::{self, Metrics};
-use crate::queue::WorkerStatus;
-use crate::state::AppState;
-use crate::web::{self, edge::EdgeState};
-use actix_web::middleware::{Condition, from_fn};
-use actix_web::{App, HttpServer, web as aw};
+use crate::metrics::Metrics;
+use crate::web;
 use anyhow::Context;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-
-/// What one HTTP server of a role serves.
-#[derive(Clone, Default)]
-pub(crate) struct Parts {
-    pub api: Option<AppState>,
-    pub edge: Option<EdgeState>,
-    pub worker: Option<Arc<WorkerStatus>>,
-    pub metrics: Option<Arc<Metrics>>,
-}
 
 /// A started role: its addresses, servers and background tasks.
 pub struct Running {
@@ -91,7 +78,7 @@ pub async fn start(
             .with_context(|| format!("binding {}:{port} (PORT)", config.bind))?,
     };
     let addr = listener.local_addr()?;
-    let (handle, join) = http_server(parts, &config, listener)?;
+    let (handle, join) = web::serve(parts, &config, listener)?;
     tracing::info!(role = role.as_str(), %addr, version = env!("CARGO_PKG_VERSION"), "mm serving");
     Ok(Running {
         addr,
@@ -119,97 +106,4 @@ async fn wait_for_signal() {
         _ = term.recv() => {}
         _ = tokio::signal::ctrl_c() => {}
     }
-}
-
-fn http_server(
-    parts: Parts,
-    config: &Config,
-    listener: TcpListener,
-) -> anyhow::Result<(
-    actix_web::dev::ServerHandle,
-    JoinHandle<std::io::Result<()>>,
-)> {
-    let sentry_on = config.sentry_dsn.is_some();
-    // Pages get their static manifest and CSP once, shared by every worker thread.
-    let page_assets = match parts.api {
-        Some(_) => Some(aw::Data::new(web::assets::StaticAssets::load(config)?)),
-        None => None,
-    };
-    let page_policy = web::csp::PagePolicy::new(config);
-    let metrics_token = config.limits.metrics_token.clone();
-    let mut server = HttpServer::new(move || {
-        let p = parts.clone();
-        let mut app = App::new()
-            .app_data(crate::error::json_config(64 * 1024))
-            .app_data(crate::error::query_config())
-            .app_data(crate::error::path_config());
-        if let Some(m) = &p.metrics {
-            app = app.app_data(aw::Data::from(m.clone()));
-        }
-        if let Some(s) = &p.api {
-            app = app.app_data(aw::Data::new(s.clone()));
-        }
-        if let Some(s) = &p.edge {
-            app = app.app_data(aw::Data::new(s.clone()));
-        }
-        if let Some(w) = &p.worker {
-            app = app.app_data(aw::Data::from(w.clone()));
-        }
-        if let Some(a) = &page_assets {
-            app = app.app_data(a.clone()).app_data(page_policy.clone());
-        }
-        let metrics_parts = p.clone();
-        let metrics_token = metrics_token.clone();
-        app.wrap(web::pages::error_pages())
-            .wrap(from_fn(web::csp::page_headers))
-            .wrap(from_fn(web::response_headers))
-            .wrap(from_fn(metrics::track))
-            .wrap(Condition::new(sentry_on, sentry_actix::Sentry::new()))
-            .wrap(tracing_actix_web::TracingLogger::<web::span::RootSpan>::new())
-            .configure(|cfg| {
-                if p.api.is_some() {
-                    web::api::configure(cfg);
-                    web::pages::configure(cfg);
-                    web::assets::configure(cfg);
-                }
-                if p.edge.is_some() {
-                    web::edge::configure(cfg);
-                } else if p.worker.is_some() {
-                    cfg.route("/health", aw::get().to(worker::health));
-                }
-            })
-            .route(
-                "/metrics",
-                aw::get().to(move |req: actix_web::HttpRequest| {
-                    let p = metrics_parts.clone();
-                    let token = metrics_token.clone();
-                    async move {
-                        if !metrics::authorized(&req, token.as_ref()) {
-                            return metrics::unauthorized();
-                        }
-                        if let Some(s) = &p.api {
-                            s.refresh_gauges();
-                        }
-                        match &p.metrics {
-                            Some(m) => metrics::text_response(m),
-                            None => actix_web::HttpResponse::NotFound().finish(),
-                        }
-                    }
-                }),
-            )
-            .default_service(aw::to(web::not_found))
-    })
-    .disable_signals()
-    .shutdown_timeout(config.shutdown_timeout_secs)
-    .workers(
-        std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .max(2),
-    );
-    if let Some(n) = config.limits.http_blocking_threads {
-        server = server.worker_max_blocking_threads(n);
-    }
-    let server = server.listen(listener)?.run();
-    let handle = server.handle();
-    Ok((handle, tokio::spawn(server)))
 }

@@ -1,11 +1,10 @@
 //! The worker role: the consume loop, plus `/health` and `/metrics` on MM_WORKER_HEALTH_PORT.
 
-use super::Parts;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::queue::{self, WorkerStatus};
 use crate::state::AppState;
-use actix_web::{HttpResponse, web};
+use crate::web::Parts;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -59,15 +58,4 @@ pub(super) fn spawn(
         crate::previews::source::encoder(&s).await;
     });
     status
-}
-
-/// 200 while the consume loop turns, 503 when it has stalled.
-pub(super) async fn health(status: web::Data<WorkerStatus>) -> HttpResponse {
-    let alive = status.is_alive();
-    let body = serde_json::json!({"status": if alive { "ok" } else { "stalled" }, "consume_loop_alive": alive});
-    if alive {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
 }

@@ -105,11 +105,6 @@ impl Signer {
         }
     }
 
-    /// The key id new tokens carry, if any key is configured.
-    pub fn signing_kid(&self) -> Option<&str> {
-        self.keys.first().map(|k| k.kid.as_str())
-    }
-
     /// A token granting `prefix` until `exp` (unix seconds), signed with the first key.
     pub fn sign(&self, prefix: &str, exp: u64) -> Result<String, SignError> {
         let key = self.keys.first().ok_or(SignError::NoKey)?;

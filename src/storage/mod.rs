@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+pub use crate::config::LockMode;
 use crate::config::{Config, StorageBackend};
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
@@ -72,14 +73,6 @@ pub struct GetObject {
     pub body: ByteStream,
 }
 
-/// Object Lock retention for a master.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LockMode {
-    Governance,
-    Compliance,
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct PutOptions {
     pub content_type: Option<String>,
@@ -121,6 +114,22 @@ pub trait Storage: Send + Sync + 'static {
     /// `MM_SECRET_KEY`); `None` when another service answers them (S3) or none can be signed.
     fn own_url_signer(&self) -> Option<&local::presign::Signer> {
         None
+    }
+
+    /// The origins (`scheme://host[:port]`) a browser sends presigned PUTs to, for the page
+    /// policy's `connect-src`: mm itself for local storage, the staging bucket's endpoint on S3.
+    fn upload_origins(&self) -> Vec<String>;
+
+    /// Whether reads cross the network (S3), so the edge keeps a disk cache in front of them;
+    /// false when objects are files on this machine.
+    fn is_remote(&self) -> bool {
+        false
+    }
+
+    /// The name clients see for `bucket`: the configured bucket name on S3, the area name
+    /// (`staging`, `masters`, `previews`) locally.
+    fn bucket_name(&self, bucket: Bucket) -> String {
+        bucket.as_str().to_string()
     }
 
     /// Writes an object from a stream; readers see the old object or the whole new one.
@@ -284,7 +293,20 @@ pub const MAX_PARTS: u32 = 10_000;
 pub async fn init(config: &Config) -> anyhow::Result<Vec<String>> {
     match config.storage.backend {
         StorageBackend::Local => local::init(config),
-        StorageBackend::S3 => s3::init(config).await,
+        StorageBackend::S3 => {
+            let mut lines = s3::init(config).await?;
+            lines.push("storage init done; `mm check --role=api` verifies the CORS rules".into());
+            Ok(lines)
+        }
+    }
+}
+
+/// What would stop browsers uploading (the S3 staging bucket's CORS rules), for `mm check`;
+/// empty when uploads will work, and always with local storage (mm answers them itself).
+pub async fn cors_problems(config: &Config) -> Vec<String> {
+    match config.storage.backend {
+        StorageBackend::Local => Vec::new(),
+        StorageBackend::S3 => s3::cors_problems(config).await,
     }
 }
 

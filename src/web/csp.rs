@@ -1,7 +1,8 @@
 //! The Content-Security-Policy of pages: scripts, styles and everything else from mm itself,
-//! media from the edge, direct uploads to the staging bucket; no inline code of any kind.
+//! media from the edge, direct uploads where storage says browsers send them; no inline code
+//! of any kind.
 
-use crate::config::{Config, StorageBackend};
+use crate::config::Config;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -16,11 +17,12 @@ pub const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 pub struct PagePolicy(Arc<HeaderValue>);
 
 impl PagePolicy {
-    pub fn new(config: &Config) -> Self {
+    /// `upload_origins` are where browsers PUT uploads (`Storage::upload_origins`).
+    pub fn new(config: &Config, upload_origins: &[String]) -> Self {
         let edge = origin_of(&config.edge_public_base);
         let mut connect: Vec<String> = Vec::new();
         connect.extend(edge.clone());
-        connect.extend(upload_origins(config));
+        connect.extend(upload_origins.iter().filter_map(|o| origin_of(o)));
         connect.sort();
         connect.dedup();
         let edge = edge.map(|e| format!(" {e}")).unwrap_or_default();
@@ -47,36 +49,6 @@ fn origin_of(raw: &str) -> Option<String> {
     let url = url::Url::parse(raw).ok()?;
     let origin = url.origin();
     origin.is_tuple().then(|| origin.ascii_serialization())
-}
-
-/// Where the browser PUTs upload bytes: mm itself for local storage, the staging bucket's
-/// endpoint (path-style or virtual-hosted) for S3.
-fn upload_origins(config: &Config) -> Vec<String> {
-    let mut out = Vec::new();
-    match config.storage.backend {
-        StorageBackend::Local => out.extend(origin_of(&config.public_url)),
-        StorageBackend::S3 => {
-            let s3 = &config.storage.s3;
-            let bucket = &s3.staging.name;
-            match s3.endpoint.as_deref().and_then(|e| url::Url::parse(e).ok()) {
-                Some(endpoint) => {
-                    out.extend(origin_of(endpoint.as_str()));
-                    if !s3.path_style
-                        && let Some(host) = endpoint.host_str()
-                    {
-                        let port = endpoint.port().map(|p| format!(":{p}")).unwrap_or_default();
-                        out.push(format!("{}://{bucket}.{host}{port}", endpoint.scheme()));
-                    }
-                }
-                None => {
-                    let region = &s3.region;
-                    out.push(format!("https://{bucket}.s3.{region}.amazonaws.com"));
-                    out.push(format!("https://s3.{region}.amazonaws.com"));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// Adds the policy (and a private cache rule) to every HTML answer, whichever handler made it,
@@ -118,9 +90,10 @@ mod tests {
     use super::*;
     use crate::config::Env;
 
-    fn policy(pairs: &[(&str, &str)]) -> String {
+    fn policy(pairs: &[(&str, &str)], uploads: &[&str]) -> String {
         let config = Config::from_env(&Env::from_pairs(pairs.iter().copied()));
-        PagePolicy::new(&config)
+        let uploads: Vec<String> = uploads.iter().map(|u| u.to_string()).collect();
+        PagePolicy::new(&config, &uploads)
             .header_value()
             .to_str()
             .unwrap()
@@ -129,10 +102,10 @@ mod tests {
 
     #[test]
     fn local_storage_allows_the_edge_and_nothing_inline() {
-        let p = policy(&[
-            ("MM_PUBLIC_URL", "https://mm.example.com"),
-            ("MM_EDGE_PUBLIC_BASE", "https://edge.example.com/base"),
-        ]);
+        let p = policy(
+            &[("MM_EDGE_PUBLIC_BASE", "https://edge.example.com/base")],
+            &["https://mm.example.com"],
+        );
         assert!(p.contains("script-src 'self';"), "{p}");
         assert!(!p.contains("unsafe-inline"), "{p}");
         assert!(
@@ -147,14 +120,20 @@ mod tests {
     }
 
     #[test]
-    fn s3_virtual_hosted_uploads_name_the_staging_bucket_host() {
-        let p = policy(&[
-            ("MM_STORAGE", "s3"),
-            ("MM_S3_ENDPOINT", "https://s3.wasabisys.com"),
-            ("MM_S3_PATH_STYLE", "false"),
-            ("MM_STAGING_BUCKET", "studio-staging"),
-        ]);
-        assert!(p.contains("https://studio-staging.s3.wasabisys.com"), "{p}");
-        assert!(p.contains("https://s3.wasabisys.com"), "{p}");
+    fn upload_origins_are_deduplicated_and_what_does_not_parse_is_left_out() {
+        let p = policy(
+            &[("MM_EDGE_PUBLIC_BASE", "https://edge.example.com/base")],
+            &[
+                "https://studio-staging.s3.wasabisys.com",
+                "https://edge.example.com",
+                "not a url",
+            ],
+        );
+        assert!(
+            p.contains(
+                "connect-src 'self' https://edge.example.com https://studio-staging.s3.wasabisys.com;"
+            ),
+            "{p}"
+        );
     }
 }

@@ -71,3 +71,21 @@ test('admin pages: change a role from the people page; read the audit log', asyn
   assert.equal(await page.locator('.flash').count(), 0, 'a notice shows once');
   assert.deepEqual(b.errors, []);
 });
+
+test('the token form\'s Name field is styled like its Expires field', async () => {
+  const page = await b.page();
+  await signIn(page, mm.url, admin, '/account/tokens');
+  assert.equal(new URL(page.url()).pathname, '/account/tokens');
+  const style = (selector) => page.$eval(selector, (el) => {
+    const s = getComputedStyle(el);
+    return {
+      border: `${s.borderTopWidth} ${s.borderTopStyle} ${s.borderTopColor}`,
+      radius: s.borderTopLeftRadius,
+      padding: `${s.paddingTop} ${s.paddingLeft}`,
+    };
+  });
+  const ttl = await style('#ttl');
+  assert.notEqual(ttl.padding, '0px 0px', 'the field rule applies at all');
+  assert.deepEqual(await style('#name'), ttl);
+  assert.deepEqual(b.errors, []);
+});

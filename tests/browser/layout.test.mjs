@@ -100,3 +100,25 @@ test('the SHA-256 worker matches known vectors, across chunk boundaries', async 
   assert.deepEqual(got, expected);
   assert.deepEqual(b.errors, []);
 });
+
+/** The box style of a form control: what makes a field look like its neighbours. */
+const boxStyle = (page, selector) => page.$eval(selector, (el) => {
+  const s = getComputedStyle(el);
+  return {
+    border: `${s.borderTopWidth} ${s.borderTopStyle} ${s.borderTopColor}`,
+    radius: s.borderTopLeftRadius,
+    padding: `${s.paddingTop} ${s.paddingLeft}`,
+    font: `${s.fontSize} ${s.fontFamily}`,
+  };
+});
+
+test('the /setup Name field is styled like the Email and Password fields', async () => {
+  const page = await b.page();
+  const res = await page.goto(`${mm.url}/setup`);
+  assert.equal(res.status(), 200, 'no account exists, so setup is open');
+  const email = await boxStyle(page, '#email');
+  assert.notEqual(email.padding, '0px 0px', 'the field rule applies at all');
+  assert.deepEqual(await boxStyle(page, '#display_name'), email);
+  assert.deepEqual(await boxStyle(page, '#password'), email);
+  assert.deepEqual(b.errors, []);
+});

@@ -308,3 +308,26 @@ pub fn for_asset(conn: &mut PgConnection, asset_id: Uuid) -> QueryResult<Vec<Job
         .select(JobRow::as_select())
         .load(conn)
 }
+
+/// The state of the latest job of `kind` for each of `version_ids` (one indexed query for a
+/// page of assets; versions without such a job are absent).
+pub fn latest_states(
+    conn: &mut PgConnection,
+    kind: &str,
+    version_ids: &[Uuid],
+) -> QueryResult<std::collections::HashMap<Uuid, crate::status::JobState>> {
+    if version_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Option<Uuid>, crate::status::JobState)> = jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::version_id.eq_any(version_ids))
+        .distinct_on(jobs::version_id)
+        .order((jobs::version_id, jobs::created_at.desc()))
+        .select((jobs::version_id, jobs::state))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(v, s)| Some((v?, s)))
+        .collect())
+}

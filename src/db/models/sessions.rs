@@ -87,10 +87,3 @@ pub fn purge_expired(c: &mut PgConnection, idle: Duration) -> QueryResult<usize>
     )
     .execute(c)
 }
-
-pub fn count_for_user(c: &mut PgConnection, user_id: Uuid) -> QueryResult<i64> {
-    sessions::table
-        .filter(sessions::user_id.eq(user_id))
-        .count()
-        .get_result(c)
-}

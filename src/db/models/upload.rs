@@ -40,12 +40,6 @@ pub struct Upload {
     pub completed_at: Option<OffsetDateTime>,
 }
 
-impl Upload {
-    pub fn is_multipart(&self) -> bool {
-        self.kind == "multipart"
-    }
-}
-
 #[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = uploads)]
 pub struct NewUpload {

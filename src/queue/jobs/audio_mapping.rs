@@ -7,7 +7,7 @@ use super::preview::job_error;
 use crate::db::models::version;
 use crate::media::audio::AudioMapping;
 use crate::media::pipeline::{self, MANIFEST, Manifest};
-use crate::media::{TechnicalMetadata, Tools, remix};
+use crate::media::{Tools, remix};
 use crate::previews::{self, publish, source, workdir};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::storage::{self, Bucket};
@@ -38,22 +38,7 @@ impl Job for AudioRemap {
 
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
         let st = &ctx.state;
-        let id = self.version_id;
-        let v = st
-            .db
-            .run(move |c| version::find(c, id))
-            .await?
-            .filter(|v| v.asset_id == self.asset_id)
-            .ok_or_else(|| JobError::Fatal("The version no longer exists.".into()))?;
-        if v.status != "ready" {
-            return Err(JobError::Fatal(
-                "The preview is not ready; make it first.".into(),
-            ));
-        }
-        let meta: TechnicalMetadata = v
-            .technical
-            .and_then(|t| serde_json::from_value(t).ok())
-            .ok_or_else(|| JobError::Fatal("The master has no technical metadata.".into()))?;
+        let (v, meta) = super::ready_version(ctx, self.asset_id, self.version_id).await?;
         let prefix = previews::prefix(self.asset_id, self.version_id);
         let key = format!("{prefix}/{MANIFEST}");
         let current = st.storage.get(Bucket::Previews, &key, None).await?;
@@ -99,7 +84,7 @@ impl Job for AudioRemap {
             .await
             .map_err(|e| JobError::Retry(format!("writing the manifest: {e}")))?;
         publish::publish_changed(&st.storage, &prefix, &out, &next, &changed).await?;
-        let m = self.mapping.to_string();
+        let (id, m) = (self.version_id, self.mapping.to_string());
         st.db
             .run(move |c| version::set_audio_mapping(c, id, &m))
             .await?;

@@ -3,9 +3,8 @@
 //! `manifest.json`. Running it twice gives the same result.
 
 use super::preview::job_error;
-use crate::db::models::version;
+use crate::media::Tools;
 use crate::media::pipeline::{self, MANIFEST, Manifest, OutputFile, POSTER};
-use crate::media::{TechnicalMetadata, Tools};
 use crate::previews::{self, source, workdir};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::storage::{self, Bucket, PutOptions};
@@ -33,22 +32,7 @@ impl Job for Poster {
 
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
         let st = &ctx.state;
-        let id = self.version_id;
-        let v = st
-            .db
-            .run(move |c| version::find(c, id))
-            .await?
-            .filter(|v| v.asset_id == self.asset_id)
-            .ok_or_else(|| JobError::Fatal("The version no longer exists.".into()))?;
-        if v.status != "ready" {
-            return Err(JobError::Fatal(
-                "The preview is not ready; make it first.".into(),
-            ));
-        }
-        let meta: TechnicalMetadata = v
-            .technical
-            .and_then(|t| serde_json::from_value(t).ok())
-            .ok_or_else(|| JobError::Fatal("The master has no technical metadata.".into()))?;
+        let (v, meta) = super::ready_version(ctx, self.asset_id, self.version_id).await?;
         let tools = Tools::from_config(&st.config.preview);
         let settings =
             pipeline::Settings::new(&st.config.preview, source::encoder(st).await.clone());

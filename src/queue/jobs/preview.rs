@@ -5,16 +5,19 @@
 //! Queued by promotion and by reprocessing; runs again safely after a crash (a rerun replaces
 //! the set).
 
-use super::promote::PREVIEW_KIND;
 use crate::db::models::version;
+use crate::events::{self, Event};
 use crate::media::{FfmpegError, MediaInput, Tools, pipeline, probe, sanity, still};
 use crate::previews::{self, publish, source, space};
-use crate::queue::events::{self, Event};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::status::VersionStatus;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
+
+/// This job's kind, by name: promotion queues it as a row (`queue::new_job_of_kind`), and
+/// pages and status look preview jobs up by it.
+pub const PREVIEW_KIND: &str = "preview";
 
 /// Share of the progress bar the render takes; publishing takes the rest.
 const RENDER_SHARE: f32 = 90.0;

@@ -4,9 +4,10 @@
 //! version `stored` and queues its preview job in one transaction, and only then deletes the
 //! staging copy. Every step can run again after a crash.
 
+use super::preview::PREVIEW_KIND;
 use crate::audit::{self, Entry};
 use crate::db::models::{job, version, version::Version};
-use crate::queue::events::{self, Event};
+use crate::events::{self, Event};
 use crate::queue::{self, Job, JobContext, JobError, Subject};
 use crate::state::AppState;
 use crate::status::VersionStatus;
@@ -16,10 +17,6 @@ use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// The preview pipeline's job kind. Its handler lives in another module; promotion queues
-/// the row whether or not this build can run it.
-pub const PREVIEW_KIND: &str = "preview";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Promote {

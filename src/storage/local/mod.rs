@@ -112,6 +112,17 @@ impl Storage for LocalStorage {
         self.signer.as_ref()
     }
 
+    /// mm itself answers the presigned PUTs, so uploads go to `MM_PUBLIC_URL`'s origin.
+    fn upload_origins(&self) -> Vec<String> {
+        url::Url::parse(&self.public_url)
+            .ok()
+            .map(|u| u.origin())
+            .filter(|o| o.is_tuple())
+            .map(|o| o.ascii_serialization())
+            .into_iter()
+            .collect()
+    }
+
     async fn put(
         &self,
         bucket: Bucket,
@@ -381,5 +392,26 @@ impl Storage for LocalStorage {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Env};
+
+    #[test]
+    fn mm_answers_uploads_at_its_own_origin_and_names_buckets_by_area() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::from_env(&Env::from_pairs([
+            ("MM_DATA_DIR", dir.path().to_str().unwrap()),
+            ("MM_PUBLIC_URL", "https://mm.example.com:8443/base/"),
+            ("MM_STAGING_BUCKET", "ignored-locally"),
+        ]));
+        let s = LocalStorage::new(&config).unwrap();
+        assert_eq!(s.upload_origins(), ["https://mm.example.com:8443"]);
+        assert_eq!(s.bucket_name(Bucket::Staging), "staging");
+        assert_eq!(s.bucket_name(Bucket::Masters), "masters");
+        assert!(!s.is_remote());
     }
 }

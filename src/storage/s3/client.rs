@@ -50,7 +50,33 @@ impl S3Storage {
         Ok(Self {
             targets,
             copy_limits: super::copy::CopyLimits::default(),
+            upload_origins: upload_origins(c),
         })
+    }
+}
+
+/// The origins a browser PUTs presigned uploads to: the staging bucket's endpoint, path-style
+/// or virtual-hosted (`https://<bucket>.<host>`), or AWS's regional hosts without an endpoint.
+fn upload_origins(c: &S3Config) -> Vec<String> {
+    let bucket = &c.staging.name;
+    match c.endpoint.as_deref().and_then(|e| url::Url::parse(e).ok()) {
+        Some(endpoint) => {
+            let mut out = vec![endpoint.origin().ascii_serialization()];
+            if !c.path_style
+                && let Some(host) = endpoint.host_str()
+            {
+                let port = endpoint.port().map(|p| format!(":{p}")).unwrap_or_default();
+                out.push(format!("{}://{bucket}.{host}{port}", endpoint.scheme()));
+            }
+            out
+        }
+        None => {
+            let region = &c.region;
+            vec![
+                format!("https://{bucket}.s3.{region}.amazonaws.com"),
+                format!("https://s3.{region}.amazonaws.com"),
+            ]
+        }
     }
 }
 
@@ -123,5 +149,79 @@ fn target(
     Target {
         client: Client::from_conf(b.build()),
         name: bc.name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Env};
+    use crate::storage::Storage;
+
+    fn s3(pairs: &[(&str, &str)]) -> S3Storage {
+        let mut all = vec![
+            ("MM_STORAGE", "s3"),
+            ("MM_S3_ACCESS_KEY", "ak"),
+            ("MM_S3_SECRET_KEY", "sk"),
+            ("MM_STAGING_BUCKET", "studio-staging"),
+        ];
+        all.extend_from_slice(pairs);
+        let config = Config::from_env(&Env::from_pairs(all));
+        S3Storage::new(&config.storage.s3, Access::Full).unwrap()
+    }
+
+    #[test]
+    fn virtual_hosted_uploads_go_to_the_bucket_host_and_the_endpoint() {
+        let s = s3(&[
+            ("MM_S3_ENDPOINT", "https://s3.wasabisys.com:8443"),
+            ("MM_S3_PATH_STYLE", "false"),
+        ]);
+        assert_eq!(
+            s.upload_origins(),
+            [
+                "https://s3.wasabisys.com:8443",
+                "https://studio-staging.s3.wasabisys.com:8443"
+            ]
+        );
+    }
+
+    #[test]
+    fn path_style_uploads_go_to_the_endpoint_only() {
+        let s = s3(&[("MM_S3_ENDPOINT", "http://minio.internal:9000/")]);
+        assert_eq!(s.upload_origins(), ["http://minio.internal:9000"]);
+    }
+
+    #[test]
+    fn aws_without_an_endpoint_names_the_regional_hosts() {
+        let s = s3(&[("MM_S3_REGION", "eu-west-1")]);
+        assert_eq!(
+            s.upload_origins(),
+            [
+                "https://studio-staging.s3.eu-west-1.amazonaws.com",
+                "https://s3.eu-west-1.amazonaws.com"
+            ]
+        );
+    }
+
+    #[test]
+    fn buckets_are_named_as_configured_and_reads_are_remote() {
+        let s = s3(&[("MM_MASTERS_BUCKET", "studio-masters")]);
+        assert_eq!(s.bucket_name(Bucket::Staging), "studio-staging");
+        assert_eq!(s.bucket_name(Bucket::Masters), "studio-masters");
+        assert_eq!(s.bucket_name(Bucket::Previews), "mm-previews");
+        assert!(s.is_remote() && s.own_url_signer().is_none());
+    }
+
+    #[test]
+    fn the_edge_names_the_buckets_it_cannot_reach_by_area() {
+        let config = Config::from_env(&Env::from_pairs([
+            ("MM_STORAGE", "s3"),
+            ("MM_S3_ACCESS_KEY", "ak"),
+            ("MM_S3_SECRET_KEY", "sk"),
+            ("MM_PREVIEWS_BUCKET", "studio-previews"),
+        ]));
+        let s = S3Storage::new(&config.storage.s3, Access::EdgeReadOnly).unwrap();
+        assert_eq!(s.bucket_name(Bucket::Previews), "studio-previews");
+        assert_eq!(s.bucket_name(Bucket::Staging), "staging");
     }
 }

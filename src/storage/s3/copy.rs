@@ -4,7 +4,9 @@
 
 use super::transfer::{self, complete, head, lock_mode};
 use super::{Target, errors, from_time};
-use crate::storage::{CompletedPart, ObjectMeta, PutOptions, Result, StorageError, encode_key};
+use crate::storage::{
+    CompletedPart, ObjectMeta, PutOptions, RangeRequest, Result, StorageError, encode_key,
+};
 use aws_sdk_s3::types::MetadataDirective;
 use futures_util::{StreamExt, TryStreamExt};
 
@@ -144,7 +146,7 @@ async fn copy_multipart(
                     .upload_id(id_ref)
                     .part_number(i as i32 + 1)
                     .copy_source(copy_source)
-                    .copy_source_range(format!("bytes={start}-{end}"))
+                    .copy_source_range(RangeRequest::FromTo(start, end).header_value())
                     .send()
                     .await
                     .map_err(|e| errors::map(e, copy_source))?;

@@ -33,6 +33,8 @@ pub(super) struct Target {
 pub struct S3Storage {
     targets: HashMap<Bucket, Target>,
     copy_limits: copy::CopyLimits,
+    /// Where browsers PUT uploads: the staging bucket's endpoint, computed once at start.
+    upload_origins: Vec<String>,
 }
 
 impl S3Storage {
@@ -91,6 +93,20 @@ fn body_stream(body: aws_sdk_s3::primitives::ByteStream) -> ByteStream {
 impl Storage for S3Storage {
     fn backend(&self) -> &'static str {
         "s3"
+    }
+
+    fn upload_origins(&self) -> Vec<String> {
+        self.upload_origins.clone()
+    }
+
+    fn is_remote(&self) -> bool {
+        true
+    }
+
+    fn bucket_name(&self, bucket: Bucket) -> String {
+        self.targets
+            .get(&bucket)
+            .map_or_else(|| bucket.as_str().to_string(), |t| t.name.clone())
     }
 
     async fn put(

@@ -1,6 +1,6 @@
 //! `GET /api/assets/{id}/events`: Server-Sent Events with the asset's job and version changes
 //! (state, percent, eta, error) for its page. The stream opens with a snapshot from
-//! PostgreSQL, then relays the asset's channel from the process's one fan-out (`queue::hub`),
+//! PostgreSQL, then relays the asset's channel from the process's one fan-out (`events::hub`),
 //! with `retry:` and a heartbeat; it ends within a heartbeat of its session ending.
 
 use super::stream_guard;
@@ -8,7 +8,7 @@ use crate::auth::{Auth, perm};
 use crate::db::models::job::JobRow;
 use crate::db::models::{asset, job, version};
 use crate::error::AppError;
-use crate::queue::events::{self, Event};
+use crate::events::{self, Event};
 use crate::state::AppState;
 use crate::web::{ApiResult, sse};
 use actix_web::{HttpResponse, web};

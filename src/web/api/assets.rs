@@ -23,7 +23,7 @@ async fn list(
     _: Auth<perm::AssetsRead>,
     params: web::Query<ListParams>,
 ) -> ApiResult<HttpResponse> {
-    let page = assets::list(&st, &params).await?;
+    let page = assets::list_with_state(&st, &params).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(page))

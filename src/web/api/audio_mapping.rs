@@ -5,7 +5,7 @@
 
 use crate::audit::{self, Entry};
 use crate::auth::{Auth, perm};
-use crate::db::models::{asset, version};
+use crate::db::models::version;
 use crate::error::AppError;
 use crate::media::TechnicalMetadata;
 use crate::media::audio::AudioMapping;
@@ -37,19 +37,8 @@ async fn set_mapping(
         .mapping
         .parse()
         .map_err(|e: String| AppError::bad_request("invalid-audio-mapping", e))?;
-    let a = st
-        .db
-        .run(move |c| asset::find_live(c, id))
-        .await?
-        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
-    let vid = a
-        .current_version_id
-        .ok_or_else(|| AppError::conflict("no-version", "This asset has no version yet."))?;
-    let v = st
-        .db
-        .run(move |c| version::find(c, vid))
-        .await?
-        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
+    let v = crate::assets::current_version(&st, id).await?;
+    let vid = v.id;
     let meta: Option<TechnicalMetadata> = v.technical.and_then(|t| serde_json::from_value(t).ok());
     // Before probing the tracks are unknown: the preview job checks the choice then.
     if let Some(meta) = &meta {

@@ -6,7 +6,6 @@ use super::stream_guard;
 use crate::auth::{Auth, perm};
 use crate::error::AppError;
 use crate::previews;
-use crate::queue;
 use crate::state::AppState;
 use crate::storage::{Bucket, DynStorage, validate_key};
 use crate::web::{ApiResult, sse};
@@ -94,7 +93,7 @@ async fn events(
     let changes = match asset_of(&prefix) {
         Some(asset) => st
             .hub
-            .subscribe(queue::events::channel(&st.redis, asset))
+            .subscribe(crate::events::channel(&st.redis, asset))
             .await?
             .into_stream(),
         None => futures_util::stream::pending().boxed(),

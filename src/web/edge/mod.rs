@@ -10,7 +10,7 @@ pub mod path;
 pub mod respond;
 mod serve;
 
-use crate::config::{Config, StorageBackend};
+use crate::config::Config;
 use crate::edge_cache::{CacheMetrics, DiskCache};
 use crate::metrics::Metrics;
 use crate::signing::Signer;
@@ -27,7 +27,8 @@ pub struct EdgeState {
     pub storage: DynStorage,
     pub metrics: Arc<Metrics>,
     pub signer: Arc<Signer>,
-    /// The disk cache in front of S3; `None` with local storage or MM_EDGE_CACHE_MAX_BYTES=0.
+    /// The disk cache in front of remote storage; `None` with local storage or
+    /// MM_EDGE_CACHE_MAX_BYTES=0.
     pub cache: Option<DiskCache>,
     edge_metrics: EdgeMetrics,
     hot: Arc<hot::HotCache>,
@@ -37,23 +38,12 @@ pub struct EdgeState {
 
 impl EdgeState {
     /// Opens storage with the edge's (read-only on S3) credentials, and the disk cache when
-    /// storage is S3.
+    /// reads cross the network.
     pub async fn new(config: Arc<Config>, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
         let storage = crate::storage::open_for_edge(&config).await?;
-        let cached = config.storage.backend == StorageBackend::S3;
-        Self::with_storage(config, metrics, storage, cached)
-    }
-
-    /// An edge over `storage`; `cached` puts the disk cache in front of it (as for S3).
-    pub fn with_storage(
-        config: Arc<Config>,
-        metrics: Arc<Metrics>,
-        storage: DynStorage,
-        cached: bool,
-    ) -> anyhow::Result<Self> {
         let edge_metrics = EdgeMetrics::new(&metrics);
         let origin_timeout = Duration::from_secs(config.edge.origin_timeout_secs);
-        let cache = if cached && config.edge.cache_max_bytes > 0 {
+        let cache = if storage.is_remote() && config.edge.cache_max_bytes > 0 {
             Some(DiskCache::open(
                 &config.edge.cache_dir,
                 config.edge.cache_max_bytes,

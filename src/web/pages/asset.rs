@@ -132,7 +132,7 @@ pub async fn page(
     let job = detail.versions[index]
         .jobs
         .iter()
-        .find(|j| j.kind == crate::queue::jobs::promote::PREVIEW_KIND);
+        .find(|j| j.kind == crate::queue::jobs::preview::PREVIEW_KIND);
     let (job_state, progress, job_error) = match (&detail.preview, job) {
         (Some(p), _) if is_current => (Some(p.record_state), Some(p.progress), p.error.clone()),
         (_, Some(j)) => (Some(j.record_state), Some(j.progress), j.error.clone()),

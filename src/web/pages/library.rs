@@ -12,7 +12,7 @@ use crate::assets::{self, ListParams, Page};
 use crate::auth::{PageAuth, Permission, perm};
 use crate::db::models::asset::Asset;
 use crate::db::models::library::{self, CardExtra};
-use crate::queue::jobs::promote::PREVIEW_KIND;
+use crate::queue::jobs::preview::PREVIEW_KIND;
 use crate::status::PublicState;
 
 /// The kind of the poster re-render job (`POST /api/assets/{id}/poster`).

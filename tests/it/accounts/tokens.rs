@@ -232,3 +232,46 @@ async fn only_the_owner_or_an_admin_revokes_a_token() {
         404
     );
 }
+
+/// A clash with an existing row (here the public prefix, forced to repeat by a trigger) is a
+/// 409 with `{code, message}` and leaves nothing behind, not a 500.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_that_clashes_with_an_existing_one_is_a_conflict() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::spawn(mm::config::Role::Api).await;
+    seed_user(&app, "ed@mm.test", Role::Editor);
+    let s = login(&app, "ed@mm.test").await;
+    let first = json!({"name": "first", "scopes": ["assets:read"]});
+    let (status, b) = parts(
+        s.send(&app, Method::POST, "/api/tokens", Some(&first))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{b}");
+    app.db
+        .conn()
+        .batch_execute(
+            "CREATE FUNCTION reuse_prefix() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN NEW.prefix := (SELECT prefix FROM api_tokens LIMIT 1); RETURN NEW; END $$;
+             CREATE TRIGGER reuse_prefix BEFORE INSERT ON api_tokens FOR EACH ROW
+             WHEN (NEW.name = 'clash') EXECUTE FUNCTION reuse_prefix();",
+        )
+        .unwrap();
+    let clash = json!({"name": "clash", "scopes": ["assets:read"]});
+    let (status, b) = parts(
+        s.send(&app, Method::POST, "/api/tokens", Some(&clash))
+            .await,
+    )
+    .await;
+    assert_eq!((status, b["code"].as_str()), (409, Some("conflict")), "{b}");
+    assert!(!b["message"].as_str().unwrap_or("").is_empty(), "{b}");
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM api_tokens"), 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'token.create'"
+        ),
+        1,
+        "the clashing token's audit entry was rolled back with it"
+    );
+}

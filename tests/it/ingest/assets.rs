@@ -188,3 +188,73 @@ async fn assets_can_be_edited_and_bad_edits_change_nothing() {
         404
     );
 }
+
+/// Each listed asset carries the `public_state` and `label` its own `GET` answers, from the
+/// one mapping in `mm::status`: a stored master whose latest preview job runs is processing.
+#[tokio::test(flavor = "multi_thread")]
+async fn listed_assets_say_what_state_people_see_as_one_asset_does() {
+    let t = Ingest::with_role(Role::Api, &[]).await;
+    let running = "00000000-0000-7000-8000-00000000000a";
+    let ready = "00000000-0000-7000-8000-00000000000b";
+    let failed = "00000000-0000-7000-8000-00000000000c";
+    for (id, title, status) in [
+        (running, "Running", "stored"),
+        (ready, "Done", "ready"),
+        (failed, "Broken", "failed"),
+    ] {
+        t.sql(&format!(
+            "INSERT INTO assets (id, title, media_type, filename, size_bytes, status) \
+             VALUES ('{id}', '{title}', 'video', 'a.mov', 10, '{status}')"
+        ));
+        t.sql(&format!(
+            "INSERT INTO asset_versions (id, asset_id, number, filename, content_type, media_type, \
+               size_bytes, staging_key, master_key, status) \
+             VALUES ('{id}', '{id}', 1, 'a.mov', 'video/quicktime', 'video', 10, 's/{id}', \
+               'm/{id}', '{status}')"
+        ));
+        t.sql(&format!(
+            "UPDATE assets SET current_version_id = '{id}', version_count = 1 WHERE id = '{id}'"
+        ));
+    }
+    // An older failed attempt, then the run now going: the latest one counts.
+    t.sql(&format!(
+        "INSERT INTO jobs (id, kind, state, asset_id, version_id, created_at) VALUES \
+         (gen_random_uuid(), 'preview', 'failed', '{running}', '{running}', now() - interval '1 hour'), \
+         (gen_random_uuid(), 'preview', 'running', '{running}', '{running}', now())"
+    ));
+
+    let (status, page) = t.get("/api/assets?sort=title").await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let states: Vec<(&str, &str, &str)> = items
+        .iter()
+        .map(|a| {
+            (
+                a["title"].as_str().unwrap(),
+                a["public_state"].as_str().unwrap(),
+                a["label"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("Broken", "failed", "Failed"),
+            ("Done", "ready", "Ready"),
+            ("Running", "processing", "Processing"),
+        ]
+    );
+    for item in items {
+        let id = item["id"].as_str().unwrap();
+        let (status, one) = t.get(format!("/api/assets/{id}")).await;
+        assert_eq!(status, 200, "{one}");
+        assert_eq!(
+            (&item["public_state"], &item["label"]),
+            (&one["public_state"], &one["label"]),
+            "{id}: the list and the asset agree"
+        );
+    }
+    // Nothing is left running for the queue to find.
+    t.sql("UPDATE jobs SET state = 'cancelled', finished_at = now()");
+}

@@ -110,9 +110,8 @@ async fn events_stream_status_until_the_preview_is_ready() {
         std::time::Duration::from_secs(5),
     )
     .unwrap();
-    let ready =
-        mm::queue::events::Event::of_version(version, mm::status::VersionStatus::Ready, None);
-    mm::queue::events::publish(&redis, asset, &ready).await;
+    let ready = mm::events::Event::of_version(version, mm::status::VersionStatus::Ready, None);
+    mm::events::publish(&redis, asset, &ready).await;
     // Then ready, and the stream ends by itself.
     while let Some(chunk) = body.next().await {
         text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));

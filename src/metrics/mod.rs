@@ -1,5 +1,12 @@
 //! Prometheus metrics: one registry per process state, HTTP request counts and latencies by
-//! route pattern, and pool gauges refreshed when `/metrics` is scraped.
+//! route pattern, and pool gauges refreshed when `/metrics` is scraped; the job and upload
+//! collectors AppState holds live beside it (`jobs`, `uploads`).
+
+mod jobs;
+mod uploads;
+
+pub use jobs::QueueMetrics;
+pub use uploads::UploadMetrics;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

@@ -1,4 +1,4 @@
-//! The subscriber side of `queue::events`: one Redis pub/sub connection per process, pattern-
+//! The subscriber side of `events`: one Redis pub/sub connection per process, pattern-
 //! subscribed to every asset channel under the prefix, fanning each message out to the event
 //! streams open on that channel. However many pages watch, Redis sees one client; a stream
 //! costs a broadcast receiver, and each account may hold only so many.
@@ -51,11 +51,6 @@ impl Hub {
         self.streams.try_take(&account.to_string(), max)
     }
 
-    /// Streams `account` holds open now.
-    pub fn streams_of(&self, account: uuid::Uuid) -> usize {
-        self.streams.held(&account.to_string())
-    }
-
     /// Listens on `channel` (a full key). Registered before this returns, so nothing
     /// published afterwards is missed; fails while Redis cannot be reached.
     pub async fn subscribe(self: &Arc<Self>, channel: String) -> Result<Subscription, RedisError> {
@@ -77,11 +72,6 @@ impl Hub {
             channel,
             rx: Some(rx),
         })
-    }
-
-    /// Channels with at least one listener, for tests and metrics.
-    pub fn channel_count(&self) -> usize {
-        self.channels.lock().map(|m| m.len()).unwrap_or(0)
     }
 
     fn ensure_running(self: &Arc<Self>) {

@@ -1,6 +1,6 @@
 //! Upload counters: uploads completed, and uploads that failed by reason.
 
-use crate::metrics::Metrics;
+use super::Metrics;
 use prometheus::{IntCounter, IntCounterVec, Opts};
 use std::sync::Arc;
 

@@ -1,6 +1,9 @@
 //! Live events for one asset, published on the Redis channel `events:asset:<id>` (through
 //! `Redis::key`) for the page's Server-Sent Events stream. Publishing is best effort: an
-//! event lost to a Redis hiccup is recovered by the page reading the job record.
+//! event lost to a Redis hiccup is recovered by the page reading the job record. Jobs and
+//! review publish them; `hub` is the subscriber side every stream reads from.
+
+pub mod hub;
 
 use crate::db::models::job::JobRow;
 use crate::redis_pool::Redis;

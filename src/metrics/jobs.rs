@@ -1,7 +1,7 @@
 //! Job metrics: jobs finished by kind and outcome, queue depth and the oldest queued job's age
 //! (refreshed by the reconciler), and jobs running in this process.
 
-use crate::metrics::Metrics;
+use super::Metrics;
 use prometheus::{Gauge, IntCounterVec, IntGauge, IntGaugeVec, Opts};
 use std::sync::Arc;
 
