@@ -39,6 +39,7 @@ struct ListQuery {
 }
 
 /// `GET /api/assets/{id}/comments?version_id&resolved`.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn list(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsRead>,
@@ -52,6 +53,7 @@ async fn list(
 }
 
 /// `POST /api/assets/{id}/comments` -> 201 comment.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn create(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -63,6 +65,7 @@ async fn create(
 }
 
 /// `PATCH /api/comments/{id} {body?, drawing?}`: the author only.
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 async fn update(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -75,6 +78,7 @@ async fn update(
 
 /// `DELETE /api/comments/{id}`: the author, or a moderator (checked inside: the route is open
 /// to every writer so authors can delete their own).
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 async fn delete(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -84,6 +88,7 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 async fn resolve(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -93,6 +98,7 @@ async fn resolve(
     Ok(HttpResponse::Ok().json(c))
 }
 
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 async fn reopen(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -110,6 +116,7 @@ struct ExportQuery {
 }
 
 /// `GET /api/assets/{id}/comments/export?version_id&format=edl|fcpxml|csv`.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn export(
     st: web::Data<AppState>,
     _: Auth<perm::AssetsRead>,
