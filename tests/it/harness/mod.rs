@@ -1,13 +1,23 @@
 //! The test harness: fresh databases from a migrated template, a Redis key prefix per test,
-//! the app spawned in-process on port 0, and helpers to run the real `mm` binary.
+//! the app spawned in-process on port 0,
+//! callers signed in or with tokens, SQL and job helpers, test bytes, and the real `mm`
+//! binary as a kill-on-drop worker process.
 
+mod client;
+mod data;
 mod db;
+mod jobs;
 mod moto;
 mod services;
+mod worker;
 
+pub use client::{ApiClient, PASSWORD, caller, new_client, parts, seed_token, seed_user};
+pub use data::{count, data, exec, rows, sha256_hex};
 pub use db::TestDb;
+pub use jobs::{finished, job, wait_job, wait_job_of};
 pub use moto::Moto;
 pub use services::{PrivatePostgres, PrivateRedis, free_port};
+pub use worker::WorkerProcess;
 
 use mm::config::{Config, Env, Role};
 use mm::roles::Running;

@@ -2,6 +2,7 @@
 //! pages with a total, edits and their validation.
 
 use super::Ingest;
+use crate::harness::exec;
 use mm::config::Role;
 use serde_json::{Value, json};
 
@@ -16,7 +17,8 @@ fn titles(v: &Value) -> Vec<String> {
 
 async fn seeded() -> Ingest {
     let t = Ingest::with_role(Role::Api, &[]).await;
-    t.sql(
+    exec(
+        &t.app,
         "INSERT INTO assets (id, title, description, tags, media_type, filename, size_bytes, status, created_at) \
          SELECT gen_random_uuid(), 'Clip ' || i, \
            CASE WHEN i % 10 = 0 THEN 'Aerial drone footage over the bay' ELSE '' END, \
@@ -104,7 +106,10 @@ async fn the_library_searches_filters_sorts_and_pages() {
     }
     assert_eq!(seen.len(), 120);
 
-    t.sql("UPDATE assets SET deleted_at = now() WHERE title = 'Clip 120'");
+    exec(
+        &t.app,
+        "UPDATE assets SET deleted_at = now() WHERE title = 'Clip 120'",
+    );
     assert_eq!(
         total(&list("").await.1),
         119,

@@ -9,6 +9,7 @@ mod events;
 mod job;
 mod killed_worker;
 mod ladder;
+mod logs;
 mod masters;
 mod publish;
 mod s3;
