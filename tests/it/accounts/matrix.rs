@@ -279,6 +279,10 @@ fn expected(needs: Needs, caller: Caller) -> u16 {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_api_route_answers_each_role_as_the_permission_table_says() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
+    app.allow_unfinished_jobs(
+        "routes that queue work (upload completion, reprocess, poster) are called as every role \
+         on an api without a worker; the matrix checks the answers, not the jobs",
+    );
     let mut users = std::collections::HashMap::new();
     for role in Role::ALL {
         users.insert(*role, seed_user(&app, &format!("{role}@mm.test"), *role));

@@ -1,5 +1,5 @@
 //! The test harness: fresh databases from a migrated template, a Redis key prefix per test,
-//! the app spawned in-process on port 0,
+//! the app spawned in-process on port 0 (its teardown fails a test that leaves jobs behind),
 //! callers signed in or with tokens, SQL and job helpers, test bytes, and the real `mm`
 //! binary as a kill-on-drop worker process.
 
@@ -9,6 +9,7 @@ mod db;
 mod jobs;
 mod moto;
 mod services;
+mod teardown;
 mod worker;
 
 pub use client::{ApiClient, PASSWORD, caller, new_client, parts, seed_token, seed_user};
@@ -49,6 +50,9 @@ pub struct TestApp {
     pub env: BTreeMap<String, String>,
     pub data_dir: TempDir,
     pub redis_prefix: String,
+    role: Role,
+    /// Set by `allow_unfinished_jobs`: why this test may end with jobs in flight.
+    unfinished_ok: std::sync::OnceLock<&'static str>,
     running: Option<Running>,
 }
 
@@ -153,6 +157,8 @@ impl TestAppBuilder {
             env,
             data_dir,
             redis_prefix,
+            role: self.role,
+            unfinished_ok: std::sync::OnceLock::new(),
             running: Some(running),
         })
     }
@@ -160,6 +166,7 @@ impl TestAppBuilder {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.check_jobs_finished();
         // Remove this test's Redis keys; the database is dropped by TestDb.
         let prefix = self.redis_prefix.clone();
         if let Ok(client) = redis::Client::open(redis_url())
