@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// How long one XREADGROUP waits for new entries.
 const BLOCK: Duration = Duration::from_secs(2);
@@ -142,10 +143,14 @@ impl Consumer {
             for entry in entries {
                 let Some(permit) = permits.pop() else { break };
                 let (sh, shutdown, handback) = (sh.clone(), shutdown.clone(), handback.clone());
-                tasks.spawn(async move {
-                    runner::process(sh, entry, shutdown, handback).await;
-                    drop(permit);
-                });
+                let span = runner::job_span(&entry);
+                tasks.spawn(
+                    async move {
+                        runner::process(sh, entry, shutdown, handback).await;
+                        drop(permit);
+                    }
+                    .instrument(span),
+                );
             }
         }
         status.beat();

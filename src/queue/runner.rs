@@ -12,6 +12,7 @@ use crate::status::JobState;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 /// What the consume loop and each job runner share.
@@ -35,7 +36,23 @@ enum Outcome {
     Unreachable,
 }
 
+/// The span every log line of one delivered job is written in, the job's own code, storage
+/// and ffmpeg included: `job_id` from the entry, `kind` and `asset_id` once the row is read.
+pub(super) fn job_span(entry: &Entry) -> tracing::Span {
+    let span = tracing::info_span!(
+        "job",
+        job_id = tracing::field::Empty,
+        kind = tracing::field::Empty,
+        asset_id = tracing::field::Empty,
+    );
+    if let Some(id) = entry.job_id {
+        span.record("job_id", tracing::field::display(id));
+    }
+    span
+}
+
 /// Handles one entry; returns when its outcome is recorded (or left for a later reclaim).
+/// Runs inside [`job_span`].
 pub(super) async fn process(
     sh: Arc<Shared>,
     entry: Entry,
@@ -60,6 +77,11 @@ pub(super) async fn process(
             return;
         }
     };
+    let span = tracing::Span::current();
+    span.record("kind", row.kind.as_str());
+    if let Some(asset_id) = row.asset_id {
+        span.record("asset_id", tracing::field::display(asset_id));
+    }
     let Some(handler) = sh.registry.get(&row.kind).copied() else {
         // A newer build queued a kind this one cannot run: leave the row queued for a worker
         // that can (its reconciler re-delivers it), and free the entry.
@@ -136,7 +158,10 @@ async fn run_claimed(
     sh.state.queue_metrics.running.inc();
     let payload = row.payload.clone();
     let job_ctx = ctx.clone();
-    let mut task = tokio::spawn(async move { handler.run(payload, &job_ctx).await });
+    // A spawned task starts outside any span: carry the job's span into it.
+    let mut task = tokio::spawn(
+        async move { handler.run(payload, &job_ctx).await }.instrument(tracing::Span::current()),
+    );
     let mut tick = tokio::time::interval(sh.cfg.heartbeat);
     tick.tick().await;
     let mut last_ok = Instant::now();

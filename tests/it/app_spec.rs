@@ -8,6 +8,8 @@ use mm::config::{Config, Env, Role};
 use serde_yaml_ng::Value;
 
 struct Component {
+    /// `services`, `workers` or `jobs`.
+    section: &'static str,
     name: String,
     run_command: String,
     health_path: Option<String>,
@@ -20,18 +22,26 @@ fn components() -> Vec<Component> {
     let spec: Value = serde_yaml_ng::from_str(&text).expect("app-spec.yaml parses");
     let mut out = Vec::new();
     for section in ["services", "workers", "jobs"] {
-        for c in spec[section].as_sequence().into_iter().flatten() {
+        let list = spec[section]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("app-spec.yaml has no `{section}` list"));
+        assert!(!list.is_empty(), "`{section}` lists no component");
+        for c in list {
             assert!(
                 c.get("image").is_none(),
                 "{section}: built from source, not a registry image"
             );
             assert_eq!(c["dockerfile_path"].as_str(), Some("Dockerfile"));
+            let name = c["name"].as_str().expect("every component has a name");
             let envs = c["envs"]
                 .as_sequence()
-                .into_iter()
-                .flatten()
+                .unwrap_or_else(|| panic!("{name}: no `envs` list"))
+                .iter()
                 .map(|e| {
-                    let key = e["key"].as_str().unwrap().to_string();
+                    let key = e["key"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{name}: an env without a key"))
+                        .to_string();
                     let secret = e["type"].as_str() == Some("SECRET");
                     let looks_secret = ["KEY", "SECRET", "DSN"]
                         .iter()
@@ -43,14 +53,24 @@ fn components() -> Vec<Component> {
                 })
                 .collect();
             out.push(Component {
-                name: c["name"].as_str().unwrap().to_string(),
-                run_command: c["run_command"].as_str().unwrap().to_string(),
+                section,
+                name: name.to_string(),
+                run_command: c["run_command"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{name}: no run_command"))
+                    .to_string(),
                 health_path: c["health_check"]["http_path"].as_str().map(str::to_string),
                 envs,
             });
         }
     }
-    assert!(out.len() >= 4, "api, edge, worker and the migrate job");
+    let mut names: Vec<&str> = out.iter().map(|c| c.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["api", "edge", "migrate", "worker"],
+        "the components this test knows; a new one needs its checks here"
+    );
     out
 }
 
@@ -125,13 +145,25 @@ fn every_declared_variable_is_read_and_every_required_one_declared() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_health_path_answers_for_its_role() {
+    let mut checked = 0;
     for c in components() {
-        let (Some(path), Some(role)) = (c.health_path.clone(), role_of(&c.run_command)) else {
-            continue;
-        };
-        let app = TestApp::spawn(role).await;
-        let r = app.client.get(app.url(&path)).send().await.unwrap();
-        assert_eq!(r.status(), 200, "{}: {path}", c.name);
-        app.stop().await;
+        let role = role_of(&c.run_command);
+        match (c.section, c.health_path.clone(), role) {
+            ("services", Some(path), Some(role)) => {
+                let app = TestApp::spawn(role).await;
+                let r = app.client.get(app.url(&path)).send().await.unwrap();
+                assert_eq!(r.status(), 200, "{}: {path}", c.name);
+                app.stop().await;
+                checked += 1;
+            }
+            // App Platform health-checks services only; a worker answers on its own health
+            // port (tested with the worker role), a job runs to completion.
+            ("workers", None, Some(Role::Worker)) | ("jobs", None, None) => {}
+            (section, path, role) => panic!(
+                "{}: unexpected {section} component (health path {path:?}, role {role:?})",
+                c.name
+            ),
+        }
     }
+    assert_eq!(checked, 2, "the api and edge services were both checked");
 }

@@ -1,8 +1,8 @@
 //! What only the local backend has: its presigned-URL handlers (refusals, size and type checks,
 //! a large streamed PUT) and its retention.
 
-use crate::harness::TestApp;
-use crate::storage_contract::{chunked, pattern};
+use crate::harness::{TestApp, data};
+use crate::storage_contract::chunked;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use mm::config::Role;
@@ -264,7 +264,7 @@ async fn local_put_of_64_mib_streams_through_the_handler() {
     let (app, s) = local_app().await;
     const CHUNK: usize = 16 * 1024;
     const CHUNKS: usize = 4096; // 64 MiB
-    let make = |i: usize| Bytes::from(pattern(CHUNK, (i % 251) as u8));
+    let make = |i: usize| Bytes::from(data(CHUNK, (i % 251) as u64));
     let mut sent = ring::digest::Context::new(&ring::digest::SHA256);
     for i in 0..CHUNKS {
         sent.update(&make(i));

@@ -160,6 +160,9 @@ impl Invocation {
                 .map_err(std::io::Error::from)
             });
         }
+        // The arguments stay out: they may hold presigned URLs. Inside a job this line
+        // carries the job's span (job_id, kind, asset_id).
+        tracing::debug!(program = self.name, "starting");
         cmd.spawn().map_err(|source| FfmpegError::Spawn {
             program: self.name,
             source,

@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/assets/{id}/events", web::get().to(asset_events));
 }
 
+#[tracing::instrument(skip_all, fields(asset_id = %path))]
 async fn asset_events(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsRead>,

@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /api/assets?q&status&media_type&from&to&sort&page&per_page`.
+#[tracing::instrument(skip_all)]
 async fn list(
     st: web::Data<AppState>,
     _: Auth<perm::AssetsRead>,
@@ -30,6 +31,7 @@ async fn list(
 }
 
 /// `GET /api/assets/{id}`: the asset, its versions with their jobs, the preview state.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn get(
     st: web::Data<AppState>,
     _: Auth<perm::AssetsRead>,
@@ -42,6 +44,7 @@ async fn get(
 }
 
 /// `PATCH /api/assets/{id} {title?, description?, tags?}`.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn patch(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsWrite>,
@@ -54,6 +57,7 @@ async fn patch(
 }
 
 /// `DELETE /api/assets/{id}`: soft delete; previews and unprotected masters are removed.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn delete(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsDelete>,
@@ -65,6 +69,7 @@ async fn delete(
 }
 
 /// `POST /api/assets/{id}/reprocess` -> 202 `{job_id}`.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn reprocess(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsWrite>,

@@ -26,6 +26,7 @@ struct MappingBody {
     mapping: String,
 }
 
+#[tracing::instrument(skip_all, fields(asset_id = %path))]
 async fn set_mapping(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsWrite>,

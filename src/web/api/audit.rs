@@ -21,6 +21,7 @@ struct Page {
     limit: Option<i64>,
 }
 
+#[tracing::instrument(skip_all)]
 async fn list(
     st: web::Data<AppState>,
     _: Auth<perm::AuditRead>,

@@ -32,6 +32,7 @@ struct SignedIn {
 }
 
 /// `POST /api/auth/login {email, password}`: sets the `mm_session` cookie.
+#[tracing::instrument(skip_all)]
 async fn login(
     req: HttpRequest,
     st: web::Data<AppState>,
@@ -58,6 +59,7 @@ async fn login(
 }
 
 /// `POST /api/auth/logout`: ends the credential used (the session, or the bearer token).
+#[tracing::instrument(skip_all)]
 async fn logout(st: web::Data<AppState>, auth: Auth<perm::Any>) -> ApiResult<HttpResponse> {
     accounts::logout(&st, &auth).await?;
     let mut resp = HttpResponse::NoContent();
@@ -73,6 +75,7 @@ struct EndedAll {
 }
 
 /// `POST /api/auth/logout-all`: ends every session of the account, this one included.
+#[tracing::instrument(skip_all)]
 async fn logout_all(st: web::Data<AppState>, auth: Auth<perm::Any>) -> ApiResult<HttpResponse> {
     let n = accounts::logout_all(&st, &auth).await?;
     let mut resp = HttpResponse::Ok();

@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /api/assets/{id}/comments?version_id&resolved&limit&cursor`: a page of threads.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn list(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsRead>,
@@ -46,6 +47,7 @@ async fn list(
 }
 
 /// `POST /api/assets/{id}/comments` -> 201 comment.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn create(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -69,6 +71,7 @@ async fn get(
 }
 
 /// `PATCH /api/comments/{id} {body?, drawing?}`: the author only.
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 async fn update(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -81,6 +84,7 @@ async fn update(
 
 /// `DELETE /api/comments/{id}`: the author, or a moderator (checked inside: the route is open
 /// to every writer so authors can delete their own).
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 async fn delete(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -90,6 +94,7 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 async fn resolve(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -99,6 +104,7 @@ async fn resolve(
     Ok(HttpResponse::Ok().json(c))
 }
 
+#[tracing::instrument(skip_all, fields(comment_id = %id))]
 async fn reopen(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -116,6 +122,7 @@ struct ExportQuery {
 }
 
 /// `GET /api/assets/{id}/comments/export?version_id&format=edl|fcpxml|csv`.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn export(
     st: web::Data<AppState>,
     _: Auth<perm::AssetsRead>,

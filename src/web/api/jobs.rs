@@ -14,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/jobs/{id}", web::get().to(get));
 }
 
+#[tracing::instrument(skip_all, fields(job_id = %id))]
 async fn get(
     state: web::Data<AppState>,
     _: Auth<perm::AssetsRead>,

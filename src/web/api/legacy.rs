@@ -14,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `POST /api/presign {key, contentType?, contentLength?, expires?}` -> 200 `{url, ...}`.
+#[tracing::instrument(skip_all)]
 async fn presign(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,
@@ -27,6 +28,7 @@ async fn presign(
 }
 
 /// `POST /api/promote {stagingKey, sha256?, title?}` -> 202 `{assetId, masterKey, jobId}`.
+#[tracing::instrument(skip_all)]
 async fn promote(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,

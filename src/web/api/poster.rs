@@ -22,6 +22,7 @@ struct PosterBody {
     time: f64,
 }
 
+#[tracing::instrument(skip_all, fields(asset_id = %path))]
 async fn poster(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsWrite>,

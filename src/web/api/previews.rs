@@ -67,6 +67,7 @@ async fn is_ready(storage: &DynStorage, prefix: &str) -> Result<bool, AppError> 
 }
 
 /// `GET /api/preview/status?prefix=` -> `{ready, prefix}`.
+#[tracing::instrument(skip_all, fields(prefix = ?q.prefix))]
 async fn status(
     st: web::Data<AppState>,
     _auth: Auth<perm::AssetsRead>,
@@ -82,6 +83,7 @@ async fn status(
 /// `GET /api/preview/events?prefix=`: `event: status` with `{ready, prefix}` at once and again
 /// whenever the asset's version changes (from the process's one event fan-out, not by polling
 /// storage), until ready, for up to a minute per connection.
+#[tracing::instrument(skip_all, fields(prefix = ?q.prefix))]
 async fn events(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsRead>,

@@ -14,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `POST /api/versions/{id}/decisions {decision, note?}` -> 201 review.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn decide(
     st: web::Data<AppState>,
     auth: Auth<perm::ReviewDecide>,
@@ -26,6 +27,7 @@ async fn decide(
 }
 
 /// `GET /api/versions/{id}/review`.
+#[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn review(
     st: web::Data<AppState>,
     _: Auth<perm::AssetsRead>,

@@ -37,6 +37,7 @@ struct Signed {
 }
 
 /// Any role may play previews (`previews:sign`); signing by asset also needs `assets:read`.
+#[tracing::instrument(skip_all)]
 pub async fn sign_preview(
     state: web::Data<AppState>,
     auth: Auth<perm::PreviewsSign>,

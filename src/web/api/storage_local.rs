@@ -104,6 +104,7 @@ fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
 /// are accepted (413 past it), a body idle for MM_UPLOAD_IDLE_TIMEOUT is dropped (408), and
 /// at most MM_UPLOAD_CONCURRENT_PUTS PUTs run at once per object or part (429). Whatever
 /// ends a PUT early, its temp file is removed.
+#[tracing::instrument(skip_all, fields(key = %req.path()))]
 async fn put(
     req: HttpRequest,
     payload: web::Payload,
@@ -316,6 +317,7 @@ fn bounded_body(
 }
 
 /// GET and HEAD: the object, or one byte range of it.
+#[tracing::instrument(skip_all, fields(key = %req.path()))]
 async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let grant = authorize(&req, &state, &[Op::Get])?;
     let range = header_str(&req, header::RANGE).and_then(RangeRequest::parse_header);

@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /api/tokens`: the caller's live tokens, without secrets.
+#[tracing::instrument(skip_all)]
 async fn list(st: web::Data<AppState>, auth: Auth<perm::TokensManage>) -> ApiResult<HttpResponse> {
     let uid = auth.user.id;
     let rows = st
@@ -46,6 +47,7 @@ struct Created {
 }
 
 /// `POST /api/tokens {name, scopes?, ttl?}` -> 201 `{token, id, ...}`.
+#[tracing::instrument(skip_all)]
 async fn create(
     st: web::Data<AppState>,
     auth: Auth<perm::TokensManage>,
@@ -63,6 +65,7 @@ async fn create(
 }
 
 /// `DELETE /api/tokens/{id}` -> 204.
+#[tracing::instrument(skip_all, fields(token_id = %id))]
 async fn revoke(
     st: web::Data<AppState>,
     auth: Auth<perm::TokensManage>,

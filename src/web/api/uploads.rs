@@ -33,6 +33,7 @@ fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBui
 }
 
 /// `POST /api/uploads {filename, size, content_type?, sha256?, asset_id?, title?}` -> 201.
+#[tracing::instrument(skip_all)]
 async fn create(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,
@@ -44,6 +45,7 @@ async fn create(
 }
 
 /// `GET /api/uploads/{id}`: state and the parts storage holds.
+#[tracing::instrument(skip_all, fields(upload_id = %id))]
 async fn get(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,
@@ -60,6 +62,7 @@ struct PartsRequest {
 }
 
 /// `POST /api/uploads/{id}/parts {part_numbers}`: fresh presigned URLs.
+#[tracing::instrument(skip_all, fields(upload_id = %id))]
 async fn parts(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,
@@ -72,6 +75,7 @@ async fn parts(
 }
 
 /// `DELETE /api/uploads/{id}`: abort.
+#[tracing::instrument(skip_all, fields(upload_id = %id))]
 async fn abort(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,
@@ -90,6 +94,7 @@ struct CompleteRequest {
 }
 
 /// `POST /api/uploads/{id}/complete {parts?, title?}` -> 202 `{asset_id, version_id, job_id}`.
+#[tracing::instrument(skip_all, fields(upload_id = %id))]
 async fn complete(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,

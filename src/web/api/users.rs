@@ -19,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /api/users`.
+#[tracing::instrument(skip_all)]
 async fn list(st: web::Data<AppState>, _: Auth<perm::UsersManage>) -> ApiResult<HttpResponse> {
     let all = st.db.run(users::list).await?;
     let users: Vec<UserView> = all.iter().map(UserView::from).collect();
@@ -36,6 +37,7 @@ struct CreateBody {
 }
 
 /// `POST /api/users {email, display_name?, role, password}` -> 201 with the user.
+#[tracing::instrument(skip_all)]
 async fn create(
     st: web::Data<AppState>,
     auth: Auth<perm::UsersManage>,
@@ -65,6 +67,7 @@ struct UpdateBody {
 
 /// `PATCH /api/users/{id} {role?, status?}`: disabling ends the user's sessions and tokens
 /// at once; the last active admin cannot be demoted or disabled.
+#[tracing::instrument(skip_all, fields(user_id = %id))]
 async fn update(
     st: web::Data<AppState>,
     auth: Auth<perm::UsersManage>,

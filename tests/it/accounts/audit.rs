@@ -1,7 +1,6 @@
 //! The audit log: newest first with keyset pagination, and append-only in the database.
 
-use super::{count, login, parts, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{ApiClient, TestApp, count, parts, seed_user};
 use mm::audit::{self, Entry};
 use mm::auth::Role;
 use reqwest::Method;
@@ -10,7 +9,7 @@ use reqwest::Method;
 async fn the_audit_log_pages_newest_first() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "boss@mm.test", Role::Manager);
-    let s = login(&app, "boss@mm.test").await;
+    let s = ApiClient::login(&app, "boss@mm.test").await;
     let mut c = app.db.conn();
     for i in 0..5 {
         audit::record_in(
@@ -28,7 +27,7 @@ async fn the_audit_log_pages_newest_first() {
     let mut seen = Vec::new();
     let mut path = "/api/audit?limit=3".to_string();
     loop {
-        let (status, page) = parts(s.send(&app, Method::GET, &path, None).await).await;
+        let (status, page) = parts(s.send(Method::GET, &path, None).await).await;
         assert_eq!(status, 200, "{page}");
         let ids: Vec<i64> = page["entries"]
             .as_array()
@@ -48,7 +47,7 @@ async fn the_audit_log_pages_newest_first() {
     assert_eq!(seen, sorted, "newest first, no repeats");
     assert_eq!(seen.len() as i64, total);
 
-    let (_, first) = parts(s.send(&app, Method::GET, "/api/audit?limit=1", None).await).await;
+    let (_, first) = parts(s.send(Method::GET, "/api/audit?limit=1", None).await).await;
     let e = &first["entries"][0];
     assert_eq!(e["action"], "asset.update");
     assert_eq!(e["target_id"], "4");
@@ -61,7 +60,7 @@ async fn the_audit_log_pages_newest_first() {
         "/api/audit?before=x",
         "/api/audit?page=2",
     ] {
-        let (status, b) = parts(s.send(&app, Method::GET, bad, None).await).await;
+        let (status, b) = parts(s.send(Method::GET, bad, None).await).await;
         assert_eq!(status, 400, "{bad}: {b}");
     }
 }

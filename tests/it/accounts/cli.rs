@@ -1,8 +1,8 @@
 //! The operator CLI against a real database: `mm user ...` and `mm token create`.
 
-use super::{count, new_client, seed_user};
-use crate::harness::{TestApp, mm_bin};
+use crate::harness::{ApiClient, TestApp, count, mm_bin, new_client, seed_user};
 use mm::auth::Role;
+use reqwest::Method;
 use std::io::Write;
 use std::process::{Output, Stdio};
 
@@ -235,12 +235,9 @@ async fn operators_create_tokens_from_the_command_line() {
     );
     let token = stdout.trim();
     assert!(err(&o).contains("shown only now"), "{}", err(&o));
-    let me: serde_json::Value = new_client()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(token)
-        .send()
+    let me: serde_json::Value = ApiClient::bearer(&app, token)
+        .send(Method::GET, "/api/auth/me", None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -1,17 +1,20 @@
 //! CSRF: a cookie-authenticated state change needs the session's token (header or form
 //! field); bearer-token requests need none; login and setup forms use a double-submit cookie.
 
-use super::{PASSWORD, count, form_csrf, login, new_client, parts, seed_token, seed_user};
-use crate::harness::TestApp;
+use super::form_csrf;
+use crate::harness::{
+    ApiClient, PASSWORD, TestApp, count, new_client, parts, seed_token, seed_user,
+};
 use mm::auth::{Permission, Role};
+use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cookie_requests_that_change_state_need_the_sessions_token() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     let ed = seed_user(&app, "ed@mm.test", Role::Editor);
-    let s = login(&app, "ed@mm.test").await;
-    let other = login(&app, "ed@mm.test").await;
+    let s = ApiClient::login(&app, "ed@mm.test").await;
+    let other = ApiClient::login(&app, "ed@mm.test").await;
     let body = json!({"name": "ci", "scopes": ["assets:read"]});
     let url = app.url("/api/tokens");
     let tokens = || count(&app, "SELECT count(*) AS n FROM api_tokens");
@@ -78,13 +81,13 @@ async fn bearer_token_requests_need_no_csrf_token() {
         &[Permission::TokensManage, Permission::AssetsRead],
         3600,
     );
-    let r = new_client()
-        .post(app.url("/api/tokens"))
-        .bearer_auth(&tok)
-        .json(&json!({"name": "from a script"}))
-        .send()
-        .await
-        .unwrap();
+    let r = ApiClient::bearer(&app, &tok)
+        .send(
+            Method::POST,
+            "/api/tokens",
+            Some(&json!({"name": "from a script"})),
+        )
+        .await;
     assert_eq!(r.status(), 201);
 }
 
@@ -92,7 +95,7 @@ async fn bearer_token_requests_need_no_csrf_token() {
 async fn page_forms_need_the_hidden_token() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "ed@mm.test", Role::Editor);
-    let s = login(&app, "ed@mm.test").await;
+    let s = ApiClient::login(&app, "ed@mm.test").await;
     let tokens = || count(&app, "SELECT count(*) AS n FROM api_tokens");
     let r = s
         .client

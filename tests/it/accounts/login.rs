@@ -1,8 +1,7 @@
 //! Login: one answer for unknown emails and wrong passwords, audit records without secrets,
 //! rate limits per account and per address, and bad bodies that change nothing.
 
-use super::{PASSWORD, count, login, new_client, parts, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{ApiClient, PASSWORD, TestApp, count, new_client, parts, seed_user};
 use mm::auth::Role;
 use reqwest::Method;
 use serde_json::json;
@@ -189,7 +188,7 @@ async fn bad_bodies_get_400_or_413_and_change_nothing() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     let vic = seed_user(&app, "vic@mm.test", Role::Viewer);
     seed_user(&app, "admin@mm.test", Role::Admin);
-    let admin = login(&app, "admin@mm.test").await;
+    let admin = ApiClient::login(&app, "admin@mm.test").await;
     let audit_before = count(&app, "SELECT count(*) AS n FROM audit_log");
     let raw = |path: &str, method: Method, body: String, ct: &str| {
         admin

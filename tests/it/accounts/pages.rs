@@ -1,9 +1,10 @@
 //! Pages: a visitor without a session goes to the login page and comes back to the page they
 //! asked for; the tokens page creates, shows once, and revokes; logout signs out.
 
-use super::{PASSWORD, count, form_csrf, login, new_client, seed_user};
-use crate::harness::TestApp;
+use super::form_csrf;
+use crate::harness::{ApiClient, PASSWORD, TestApp, count, new_client, seed_user};
 use mm::auth::Role;
+use reqwest::Method;
 
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
@@ -114,7 +115,7 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "ed@mm.test", Role::Editor);
     seed_user(&app, "vic@mm.test", Role::Viewer);
-    let s = login(&app, "ed@mm.test").await;
+    let s = ApiClient::login(&app, "ed@mm.test").await;
     let r = s
         .client
         .post(app.url("/account/tokens"))
@@ -134,12 +135,9 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
     let start = html.find(r#"<code id="new-token">"#).unwrap() + 21;
     let token = &html[start..start + html[start..].find('<').unwrap()];
     assert!(token.starts_with("mm_"), "{token}");
-    let me = new_client()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let me = ApiClient::bearer(&app, token)
+        .send(Method::GET, "/api/auth/me", None)
+        .await;
     let me: serde_json::Value = me.json().await.unwrap();
     assert_eq!(
         me["permissions"],
@@ -179,16 +177,13 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
         ),
         1
     );
-    let r = new_client()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let r = ApiClient::bearer(&app, token)
+        .send(Method::GET, "/api/auth/me", None)
+        .await;
     assert_eq!(r.status(), 401);
 
     // A viewer may not manage tokens: an error page, not a redirect loop.
-    let v = login(&app, "vic@mm.test").await;
+    let v = ApiClient::login(&app, "vic@mm.test").await;
     let r = v
         .client
         .get(app.url("/account/tokens"))
@@ -203,7 +198,7 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
 async fn the_logout_form_signs_out() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "ed@mm.test", Role::Editor);
-    let s = login(&app, "ed@mm.test").await;
+    let s = ApiClient::login(&app, "ed@mm.test").await;
     let page = s
         .client
         .get(app.url("/account/tokens"))

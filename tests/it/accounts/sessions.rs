@@ -1,11 +1,10 @@
 //! Sessions: cookie flags, rotation on login, logout, logout everywhere, disabling a user,
 //! idle and absolute expiry.
 
-use super::{
-    PASSWORD, count, exec, login, new_client, parts, seed_token, seed_user, session_cookie,
-    session_cookie_line,
+use super::{session_cookie, session_cookie_line};
+use crate::harness::{
+    ApiClient, PASSWORD, TestApp, count, exec, new_client, parts, seed_token, seed_user,
 };
-use crate::harness::TestApp;
 use mm::auth::{Permission, Role};
 use reqwest::Method;
 use serde_json::json;
@@ -100,7 +99,7 @@ async fn logout_ends_this_session_only_and_clears_the_cookie() {
         .as_str()
         .unwrap()
         .to_string();
-    let other = login(&app, "ed@mm.test").await;
+    let other = ApiClient::login(&app, "ed@mm.test").await;
 
     let out = client
         .post(app.url("/api/auth/logout"))
@@ -125,7 +124,7 @@ async fn logout_ends_this_session_only_and_clears_the_cookie() {
         "a replayed cookie is dead"
     );
     assert_eq!(
-        parts(other.send(&app, Method::GET, "/api/auth/me", None).await)
+        parts(other.send(Method::GET, "/api/auth/me", None).await)
             .await
             .0,
         200
@@ -144,13 +143,9 @@ async fn logout_all_ends_every_session_but_not_tokens() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     let ed = seed_user(&app, "ed@mm.test", Role::Editor);
     let (_, tok) = seed_token(&app, &ed, &[Permission::AssetsRead], 3600);
-    let a = login(&app, "ed@mm.test").await;
-    let b = login(&app, "ed@mm.test").await;
-    let (status, body) = parts(
-        a.send(&app, Method::POST, "/api/auth/logout-all", None)
-            .await,
-    )
-    .await;
+    let a = ApiClient::login(&app, "ed@mm.test").await;
+    let b = ApiClient::login(&app, "ed@mm.test").await;
+    let (status, body) = parts(a.send(Method::POST, "/api/auth/logout-all", None).await).await;
     assert_eq!(
         (status, body["sessions_ended"].as_i64()),
         (200, Some(2)),
@@ -158,18 +153,15 @@ async fn logout_all_ends_every_session_but_not_tokens() {
     );
     for s in [&a, &b] {
         assert_eq!(
-            parts(s.send(&app, Method::GET, "/api/auth/me", None).await)
+            parts(s.send(Method::GET, "/api/auth/me", None).await)
                 .await
                 .0,
             401
         );
     }
-    let r = new_client()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(&tok)
-        .send()
-        .await
-        .unwrap();
+    let r = ApiClient::bearer(&app, &tok)
+        .send(Method::GET, "/api/auth/me", None)
+        .await;
     assert_eq!(r.status(), 200, "tokens are not sessions");
     assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 0);
 }
@@ -180,10 +172,10 @@ async fn disabling_a_user_ends_their_sessions_and_tokens_at_once() {
     seed_user(&app, "admin@mm.test", Role::Admin);
     let vic = seed_user(&app, "vic@mm.test", Role::Editor);
     let (_, tok) = seed_token(&app, &vic, &[Permission::AssetsRead], 3600);
-    let admin = login(&app, "admin@mm.test").await;
-    let v = login(&app, "vic@mm.test").await;
+    let admin = ApiClient::login(&app, "admin@mm.test").await;
+    let v = ApiClient::login(&app, "vic@mm.test").await;
     assert_eq!(
-        parts(v.send(&app, Method::GET, "/api/auth/me", None).await)
+        parts(v.send(Method::GET, "/api/auth/me", None).await)
             .await
             .0,
         200
@@ -192,12 +184,7 @@ async fn disabling_a_user_ends_their_sessions_and_tokens_at_once() {
     let path = format!("/api/users/{}", vic.id);
     let (status, body) = parts(
         admin
-            .send(
-                &app,
-                Method::PATCH,
-                &path,
-                Some(&json!({"status": "disabled"})),
-            )
+            .send(Method::PATCH, &path, Some(&json!({"status": "disabled"})))
             .await,
     )
     .await;
@@ -208,17 +195,14 @@ async fn disabling_a_user_ends_their_sessions_and_tokens_at_once() {
     );
 
     assert_eq!(
-        parts(v.send(&app, Method::GET, "/api/auth/me", None).await)
+        parts(v.send(Method::GET, "/api/auth/me", None).await)
             .await
             .0,
         401
     );
-    let r = new_client()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(&tok)
-        .send()
-        .await
-        .unwrap();
+    let r = ApiClient::bearer(&app, &tok)
+        .send(Method::GET, "/api/auth/me", None)
+        .await;
     assert_eq!(r.status(), 401);
     let r = raw_login(&app, &new_client(), "vic@mm.test").await;
     let (status, body) = parts(r).await;
@@ -238,23 +222,15 @@ async fn disabling_a_user_ends_their_sessions_and_tokens_at_once() {
     // Enabled again: a new login works; the revoked token stays revoked.
     let (status, _) = parts(
         admin
-            .send(
-                &app,
-                Method::PATCH,
-                &path,
-                Some(&json!({"status": "active"})),
-            )
+            .send(Method::PATCH, &path, Some(&json!({"status": "active"})))
             .await,
     )
     .await;
     assert_eq!(status, 200);
-    login(&app, "vic@mm.test").await;
-    let r = new_client()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(&tok)
-        .send()
-        .await
-        .unwrap();
+    ApiClient::login(&app, "vic@mm.test").await;
+    let r = ApiClient::bearer(&app, &tok)
+        .send(Method::GET, "/api/auth/me", None)
+        .await;
     assert_eq!(r.status(), 401);
 }
 
@@ -263,24 +239,21 @@ async fn the_users_status_is_read_on_every_request() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     let ed = seed_user(&app, "ed@mm.test", Role::Editor);
     let (_, tok) = seed_token(&app, &ed, &[Permission::AssetsRead], 3600);
-    let s = login(&app, "ed@mm.test").await;
+    let s = ApiClient::login(&app, "ed@mm.test").await;
     // Disabled behind mm's back (no session or token touched): refused all the same.
     exec(
         &app,
         "UPDATE users SET status = 'disabled' WHERE email = 'ed@mm.test'",
     );
     assert_eq!(
-        parts(s.send(&app, Method::GET, "/api/auth/me", None).await)
+        parts(s.send(Method::GET, "/api/auth/me", None).await)
             .await
             .0,
         401
     );
-    let r = new_client()
-        .get(app.url("/api/auth/me"))
-        .bearer_auth(&tok)
-        .send()
-        .await
-        .unwrap();
+    let r = ApiClient::bearer(&app, &tok)
+        .send(Method::GET, "/api/auth/me", None)
+        .await;
     assert_eq!(r.status(), 401);
 }
 
@@ -292,14 +265,14 @@ async fn sessions_expire_when_idle_and_at_their_absolute_end() {
         .spawn()
         .await;
     seed_user(&app, "ed@mm.test", Role::Editor);
-    let idle = login(&app, "ed@mm.test").await;
-    let old = login(&app, "ed@mm.test").await;
-    let fresh = login(&app, "ed@mm.test").await;
-    async fn me(app: &TestApp, b: &super::Browser) -> reqwest::Response {
-        b.send(app, Method::GET, "/api/auth/me", None).await
+    let idle = ApiClient::login(&app, "ed@mm.test").await;
+    let old = ApiClient::login(&app, "ed@mm.test").await;
+    let fresh = ApiClient::login(&app, "ed@mm.test").await;
+    async fn me(b: &ApiClient) -> reqwest::Response {
+        b.send(Method::GET, "/api/auth/me", None).await
     }
     for b in [&idle, &old, &fresh] {
-        assert_eq!(me(&app, b).await.status(), 200);
+        assert_eq!(me(b).await.status(), 200);
     }
     // Each session row is found by its CSRF token, which its browser holds.
     let (idle_csrf, old_csrf) = (&idle.csrf, &old.csrf);
@@ -315,17 +288,13 @@ async fn sessions_expire_when_idle_and_at_their_absolute_end() {
             "UPDATE sessions SET expires_at = now() - interval '1 second', last_seen_at = now() WHERE csrf_token = '{old_csrf}'"
         ),
     );
+    assert_eq!(me(&idle).await.status(), 401, "idle past MM_SESSION_IDLE");
     assert_eq!(
-        me(&app, &idle).await.status(),
-        401,
-        "idle past MM_SESSION_IDLE"
-    );
-    assert_eq!(
-        me(&app, &old).await.status(),
+        me(&old).await.status(),
         401,
         "past MM_SESSION_TTL, however recently used"
     );
-    assert_eq!(me(&app, &fresh).await.status(), 200);
+    assert_eq!(me(&fresh).await.status(), 200);
     let expires_in = count(
         &app,
         &format!(

@@ -1,8 +1,8 @@
 //! First run: while no account exists, `/setup` creates the first Admin; then it is gone,
 //! and concurrent setups create exactly one admin.
 
-use super::{PASSWORD, count, form_csrf, new_client, parts, seed_user};
-use crate::harness::TestApp;
+use super::form_csrf;
+use crate::harness::{PASSWORD, TestApp, count, new_client, parts, seed_user};
 use mm::auth::Role;
 
 async fn setup_form(app: &TestApp, client: &reqwest::Client) -> String {

@@ -1,33 +1,19 @@
 //! API tokens: shown once and stored hashed, scoped within the owner's role, expiring,
 //! revocable, and refused when malformed.
 
-use super::{count, exec, login, new_client, parts, seed_token, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{ApiClient, TestApp, count, exec, new_client, parts, seed_token, seed_user};
 use mm::auth::{Permission, Role};
 use reqwest::Method;
 use serde_json::json;
-
-async fn get_as(app: &TestApp, token: &str, path: &str) -> (u16, serde_json::Value) {
-    parts(
-        new_client()
-            .get(app.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tokens_are_shown_once_stored_hashed_and_usable() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "ed@mm.test", Role::Editor);
-    let s = login(&app, "ed@mm.test").await;
+    let s = ApiClient::login(&app, "ed@mm.test").await;
     let body =
         json!({"name": "nightly sync", "scopes": ["assets:read", "tokens:manage"], "ttl": "30d"});
-    let (status, created) =
-        parts(s.send(&app, Method::POST, "/api/tokens", Some(&body)).await).await;
+    let (status, created) = parts(s.send(Method::POST, "/api/tokens", Some(&body)).await).await;
     assert_eq!(status, 201, "{created}");
     let secret = created["token"].as_str().unwrap().to_string();
     assert!(
@@ -36,7 +22,7 @@ async fn tokens_are_shown_once_stored_hashed_and_usable() {
     );
     assert_eq!(created["scopes"], json!(["assets:read", "tokens:manage"]));
 
-    let (status, list) = parts(s.send(&app, Method::GET, "/api/tokens", None).await).await;
+    let (status, list) = parts(s.send(Method::GET, "/api/tokens", None).await).await;
     assert_eq!(status, 200);
     assert_eq!(list["tokens"].as_array().unwrap().len(), 1);
     assert!(
@@ -54,7 +40,7 @@ async fn tokens_are_shown_once_stored_hashed_and_usable() {
         0
     );
 
-    let (status, me) = get_as(&app, &secret, "/api/auth/me").await;
+    let (status, me) = ApiClient::bearer(&app, &secret).get("/api/auth/me").await;
     assert_eq!((status, me["via"].as_str()), (200, Some("token")), "{me}");
     assert_eq!(me["permissions"], json!(["assets:read", "tokens:manage"]));
     assert_eq!(
@@ -79,14 +65,14 @@ async fn scopes_limit_a_token_and_never_exceed_the_owners_role() {
     seed_user(&app, "admin@mm.test", Role::Admin);
     let ed = seed_user(&app, "ed@mm.test", Role::Editor);
     let (_, read_only) = seed_token(&app, &ed, &[Permission::AssetsRead], 3600);
-    let (status, body) = get_as(&app, &read_only, "/api/tokens").await;
+    let (status, body) = ApiClient::bearer(&app, &read_only).get("/api/tokens").await;
     assert_eq!(
         (status, body["code"].as_str()),
         (403, Some("insufficient-scope")),
         "{body}"
     );
 
-    let s = login(&app, "ed@mm.test").await;
+    let s = ApiClient::login(&app, "ed@mm.test").await;
     for (scopes, want, code) in [
         (json!(["audit:read"]), 403, "scope-not-allowed"),
         (json!(["assets:fly"]), 400, "invalid-scope"),
@@ -94,7 +80,6 @@ async fn scopes_limit_a_token_and_never_exceed_the_owners_role() {
     ] {
         let (status, b) = parts(
             s.send(
-                &app,
                 Method::POST,
                 "/api/tokens",
                 Some(&json!({"name": "x", "scopes": scopes})),
@@ -107,7 +92,6 @@ async fn scopes_limit_a_token_and_never_exceed_the_owners_role() {
     for ttl in ["10m", "400d", "soon"] {
         let (status, b) = parts(
             s.send(
-                &app,
                 Method::POST,
                 "/api/tokens",
                 Some(&json!({"name": "x", "ttl": ttl})),
@@ -129,20 +113,23 @@ async fn scopes_limit_a_token_and_never_exceed_the_owners_role() {
 
     // A token made when its owner was an editor shrinks when the owner is demoted.
     let (_, manage) = seed_token(&app, &ed, &[Permission::TokensManage], 3600);
-    assert_eq!(get_as(&app, &manage, "/api/tokens").await.0, 200);
-    let admin = login(&app, "admin@mm.test").await;
+    assert_eq!(
+        ApiClient::bearer(&app, &manage).get("/api/tokens").await.0,
+        200
+    );
+    let admin = ApiClient::login(&app, "admin@mm.test").await;
     let path = format!("/api/users/{}", ed.id);
     assert_eq!(
         parts(
             admin
-                .send(&app, Method::PATCH, &path, Some(&json!({"role": "viewer"})))
+                .send(Method::PATCH, &path, Some(&json!({"role": "viewer"})))
                 .await
         )
         .await
         .0,
         200
     );
-    let (status, body) = get_as(&app, &manage, "/api/tokens").await;
+    let (status, body) = ApiClient::bearer(&app, &manage).get("/api/tokens").await;
     assert_eq!(
         (status, body["code"].as_str()),
         (403, Some("forbidden")),
@@ -155,12 +142,18 @@ async fn expired_revoked_and_malformed_tokens_get_401() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     let ed = seed_user(&app, "ed@mm.test", Role::Editor);
     let (_, expiring) = seed_token(&app, &ed, &[Permission::AssetsRead], 3600);
-    assert_eq!(get_as(&app, &expiring, "/api/auth/me").await.0, 200);
+    assert_eq!(
+        ApiClient::bearer(&app, &expiring)
+            .get("/api/auth/me")
+            .await
+            .0,
+        200
+    );
     exec(
         &app,
         "UPDATE api_tokens SET expires_at = now() - interval '1 second'",
     );
-    let (status, body) = get_as(&app, &expiring, "/api/auth/me").await;
+    let (status, body) = ApiClient::bearer(&app, &expiring).get("/api/auth/me").await;
     assert_eq!(
         (status, body["code"].as_str()),
         (401, Some("unauthorized")),
@@ -173,14 +166,17 @@ async fn expired_revoked_and_malformed_tokens_get_401() {
         &[Permission::AssetsRead, Permission::TokensManage],
         3600,
     );
-    let r = new_client()
-        .delete(app.url(&format!("/api/tokens/{id}")))
-        .bearer_auth(&revoked)
-        .send()
-        .await
-        .unwrap();
+    let r = ApiClient::bearer(&app, &revoked)
+        .send(Method::DELETE, &format!("/api/tokens/{id}"), None)
+        .await;
     assert_eq!(r.status(), 204);
-    assert_eq!(get_as(&app, &revoked, "/api/auth/me").await.0, 401);
+    assert_eq!(
+        ApiClient::bearer(&app, &revoked)
+            .get("/api/auth/me")
+            .await
+            .0,
+        401
+    );
     assert_eq!(
         count(
             &app,
@@ -194,7 +190,11 @@ async fn expired_revoked_and_malformed_tokens_get_401() {
     forged.pop();
     forged.push(if revoked.ends_with('A') { 'B' } else { 'A' });
     for bad in [forged.as_str(), "mm_nothing", "", "Bearer"] {
-        assert_eq!(get_as(&app, bad, "/api/auth/me").await.0, 401, "{bad:?}");
+        assert_eq!(
+            ApiClient::bearer(&app, bad).get("/api/auth/me").await.0,
+            401,
+            "{bad:?}"
+        );
     }
     let r = new_client()
         .get(app.url("/api/auth/me"))
@@ -212,25 +212,25 @@ async fn only_the_owner_or_an_admin_revokes_a_token() {
     let ed = seed_user(&app, "ed@mm.test", Role::Editor);
     seed_user(&app, "eve@mm.test", Role::Editor);
     let (id, tok) = seed_token(&app, &ed, &[Permission::AssetsRead], 3600);
-    let eve = login(&app, "eve@mm.test").await;
+    let eve = ApiClient::login(&app, "eve@mm.test").await;
     let path = format!("/api/tokens/{id}");
-    let (status, body) = parts(eve.send(&app, Method::DELETE, &path, None).await).await;
+    let (status, body) = parts(eve.send(Method::DELETE, &path, None).await).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (404, Some("not-found")),
         "{body}"
     );
-    assert_eq!(get_as(&app, &tok, "/api/auth/me").await.0, 200);
-    let admin = login(&app, "admin@mm.test").await;
     assert_eq!(
-        admin.send(&app, Method::DELETE, &path, None).await.status(),
-        204
+        ApiClient::bearer(&app, &tok).get("/api/auth/me").await.0,
+        200
     );
-    assert_eq!(get_as(&app, &tok, "/api/auth/me").await.0, 401);
+    let admin = ApiClient::login(&app, "admin@mm.test").await;
+    assert_eq!(admin.send(Method::DELETE, &path, None).await.status(), 204);
     assert_eq!(
-        admin.send(&app, Method::DELETE, &path, None).await.status(),
-        404
+        ApiClient::bearer(&app, &tok).get("/api/auth/me").await.0,
+        401
     );
+    assert_eq!(admin.send(Method::DELETE, &path, None).await.status(), 404);
 }
 
 /// A clash with an existing row (here the public prefix, forced to repeat by a trigger) is a
@@ -240,13 +240,9 @@ async fn a_token_that_clashes_with_an_existing_one_is_a_conflict() {
     use diesel::connection::SimpleConnection;
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "ed@mm.test", Role::Editor);
-    let s = login(&app, "ed@mm.test").await;
+    let s = ApiClient::login(&app, "ed@mm.test").await;
     let first = json!({"name": "first", "scopes": ["assets:read"]});
-    let (status, b) = parts(
-        s.send(&app, Method::POST, "/api/tokens", Some(&first))
-            .await,
-    )
-    .await;
+    let (status, b) = parts(s.send(Method::POST, "/api/tokens", Some(&first)).await).await;
     assert_eq!(status, 201, "{b}");
     app.db
         .conn()
@@ -258,11 +254,7 @@ async fn a_token_that_clashes_with_an_existing_one_is_a_conflict() {
         )
         .unwrap();
     let clash = json!({"name": "clash", "scopes": ["assets:read"]});
-    let (status, b) = parts(
-        s.send(&app, Method::POST, "/api/tokens", Some(&clash))
-            .await,
-    )
-    .await;
+    let (status, b) = parts(s.send(Method::POST, "/api/tokens", Some(&clash)).await).await;
     assert_eq!((status, b["code"].as_str()), (409, Some("conflict")), "{b}");
     assert!(!b["message"].as_str().unwrap_or("").is_empty(), "{b}");
     assert_eq!(count(&app, "SELECT count(*) AS n FROM api_tokens"), 1);

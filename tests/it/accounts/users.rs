@@ -1,7 +1,6 @@
 //! Administration: creating users, changing roles, and never losing the last admin.
 
-use super::{PASSWORD, count, login, parts, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{ApiClient, PASSWORD, TestApp, count, parts, seed_user};
 use mm::auth::Role;
 use reqwest::Method;
 use serde_json::json;
@@ -10,21 +9,16 @@ use serde_json::json;
 async fn an_admin_creates_users_and_changes_roles() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     seed_user(&app, "admin@mm.test", Role::Admin);
-    let admin = login(&app, "admin@mm.test").await;
+    let admin = ApiClient::login(&app, "admin@mm.test").await;
     let body = json!({"email": "New.Person@MM.test", "display_name": "New Person", "role": "editor", "password": PASSWORD});
-    let (status, user) = parts(
-        admin
-            .send(&app, Method::POST, "/api/users", Some(&body))
-            .await,
-    )
-    .await;
+    let (status, user) = parts(admin.send(Method::POST, "/api/users", Some(&body)).await).await;
     assert_eq!(status, 201, "{user}");
     assert_eq!(user["email"], "new.person@mm.test");
     assert_eq!(user["role"], "editor");
-    let newbie = login(&app, "new.person@mm.test").await;
+    let newbie = ApiClient::login(&app, "new.person@mm.test").await;
     assert_eq!(newbie.user["display_name"], "New Person");
 
-    let (status, list) = parts(admin.send(&app, Method::GET, "/api/users", None).await).await;
+    let (status, list) = parts(admin.send(Method::GET, "/api/users", None).await).await;
     assert_eq!(status, 200);
     assert_eq!(list["users"].as_array().unwrap().len(), 2);
     assert!(
@@ -35,18 +29,13 @@ async fn an_admin_creates_users_and_changes_roles() {
     let path = format!("/api/users/{}", user["id"].as_str().unwrap());
     let (status, changed) = parts(
         admin
-            .send(
-                &app,
-                Method::PATCH,
-                &path,
-                Some(&json!({"role": "manager"})),
-            )
+            .send(Method::PATCH, &path, Some(&json!({"role": "manager"})))
             .await,
     )
     .await;
     assert_eq!((status, changed["role"].as_str()), (200, Some("manager")));
     // The new role applies to the user's existing session at once.
-    let (status, _) = parts(newbie.send(&app, Method::GET, "/api/audit", None).await).await;
+    let (status, _) = parts(newbie.send(Method::GET, "/api/audit", None).await).await;
     assert_eq!(status, 200);
     assert_eq!(
         count(
@@ -65,7 +54,6 @@ async fn an_admin_creates_users_and_changes_roles() {
     let (status, _) = parts(
         admin
             .send(
-                &app,
                 Method::PATCH,
                 "/api/users/00000000-0000-0000-0000-000000000000",
                 Some(&json!({"role": "viewer"})),
@@ -80,10 +68,10 @@ async fn an_admin_creates_users_and_changes_roles() {
 async fn the_last_active_admin_cannot_be_demoted_or_disabled() {
     let app = TestApp::spawn(mm::config::Role::Api).await;
     let first = seed_user(&app, "admin@mm.test", Role::Admin);
-    let admin = login(&app, "admin@mm.test").await;
+    let admin = ApiClient::login(&app, "admin@mm.test").await;
     let path = format!("/api/users/{}", first.id);
     for change in [json!({"role": "manager"}), json!({"status": "disabled"})] {
-        let (status, b) = parts(admin.send(&app, Method::PATCH, &path, Some(&change)).await).await;
+        let (status, b) = parts(admin.send(Method::PATCH, &path, Some(&change)).await).await;
         assert_eq!(
             (status, b["code"].as_str()),
             (409, Some("last-admin")),
@@ -93,21 +81,15 @@ async fn the_last_active_admin_cannot_be_demoted_or_disabled() {
     let second = seed_user(&app, "second@mm.test", Role::Admin);
     let (status, _) = parts(
         admin
-            .send(
-                &app,
-                Method::PATCH,
-                &path,
-                Some(&json!({"role": "manager"})),
-            )
+            .send(Method::PATCH, &path, Some(&json!({"role": "manager"})))
             .await,
     )
     .await;
     assert_eq!(status, 200, "another admin exists now");
-    let other = login(&app, "second@mm.test").await;
+    let other = ApiClient::login(&app, "second@mm.test").await;
     let (status, b) = parts(
         other
             .send(
-                &app,
                 Method::PATCH,
                 &format!("/api/users/{}", second.id),
                 Some(&json!({"status": "disabled"})),

@@ -4,8 +4,8 @@
 //! through, and an origin outage gives 502/504 and heals.
 
 use super::proxy::{Mode, Proxy};
-use super::{known_bytes, metric, put, raw_get, signed_path};
-use crate::harness::{Moto, TestApp};
+use super::{metric, put, raw_get, signed_path};
+use crate::harness::{Moto, TestApp, data};
 use mm::config::Role;
 use mm::storage::{self, Bucket, DynStorage};
 use std::path::Path;
@@ -58,7 +58,7 @@ async fn cache_metric(app: &TestApp, name: &str) -> f64 {
 async fn s3_objects_are_served_from_the_disk_cache() {
     let moto = Moto::start();
     let s3 = origin(&moto).await;
-    let data = known_bytes(300_000);
+    let data = data(300_000, 7);
     put(&s3, &object(1), data.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let app = s3_edge(&moto, &moto.endpoint(), dir.path(), &[]).await;
@@ -112,7 +112,7 @@ async fn s3_objects_are_served_from_the_disk_cache() {
 async fn concurrent_misses_share_one_origin_fetch() {
     let moto = Moto::start();
     let s3 = origin(&moto).await;
-    let data = known_bytes(200_000);
+    let data = data(200_000, 7);
     put(&s3, &object(1), data.clone()).await;
     // A slow origin, so the misses overlap the one fetch in flight.
     let proxy = Proxy::start(moto.port).await;
@@ -144,9 +144,9 @@ async fn the_cache_stays_bounded_and_survives_a_restart() {
     let moto = Moto::start();
     let s3 = origin(&moto).await;
     for i in 1..=5 {
-        put(&s3, &object(i), known_bytes(45_000 + i)).await;
+        put(&s3, &object(i), data(45_000 + i, 7)).await;
     }
-    put(&s3, &object(9), known_bytes(60_000)).await;
+    put(&s3, &object(9), data(60_000, 7)).await;
     let playlist = format!("{PREFIX}index.m3u8");
     put(&s3, &playlist, "#EXTM3U\n#first\n").await;
     let dir = tempfile::tempdir().unwrap();
@@ -169,7 +169,7 @@ async fn the_cache_stays_bounded_and_survives_a_restart() {
     assert_eq!(r.status(), 206);
     assert_eq!(
         r.bytes().await.unwrap().as_ref(),
-        &known_bytes(60_000)[59_990..]
+        &data(60_000, 7)[59_990..]
     );
     assert_eq!(
         fetch(&app, &object(9), &[])
@@ -211,7 +211,7 @@ async fn the_cache_stays_bounded_and_survives_a_restart() {
         assert_eq!(r.status(), 200);
         assert_eq!(
             r.bytes().await.unwrap().as_ref(),
-            &known_bytes(45_000 + i)[..],
+            &data(45_000 + i, 7)[..],
             "{i}"
         );
     }
@@ -246,7 +246,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 async fn without_a_cache_ranges_and_validators_pass_through_to_s3() {
     let moto = Moto::start();
     let s3 = origin(&moto).await;
-    let data = known_bytes(10_000);
+    let data = data(10_000, 7);
     put(&s3, &object(1), data.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let app = s3_edge(
@@ -300,8 +300,8 @@ async fn without_a_cache_ranges_and_validators_pass_through_to_s3() {
 async fn an_origin_outage_gives_502_or_504_and_the_edge_recovers() {
     let moto = Moto::start();
     let s3 = origin(&moto).await;
-    put(&s3, &object(1), known_bytes(1000)).await;
-    put(&s3, &object(2), known_bytes(2000)).await;
+    put(&s3, &object(1), data(1000, 7)).await;
+    put(&s3, &object(2), data(2000, 7)).await;
     let proxy = Proxy::start(moto.port).await;
     let dir = tempfile::tempdir().unwrap();
     let app = s3_edge(
@@ -332,7 +332,7 @@ async fn an_origin_outage_gives_502_or_504_and_the_edge_recovers() {
     proxy.set(Mode::Forward);
     let r = fetch(&app, &object(2), &[]).await;
     assert_eq!(r.status(), 200, "the edge recovers by itself");
-    assert_eq!(r.bytes().await.unwrap().as_ref(), &known_bytes(2000)[..]);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &data(2000, 7)[..]);
     assert_eq!(
         metric(&app, "mm_edge_requests_total", &[("status", "500")]).await,
         0.0

@@ -1,8 +1,8 @@
 //! Serving: HEAD and ranges against known bytes, validators and 304, content types and cache
 //! lifetimes, refusals with reasons, key rotation, the original link form, and CORS.
 
-use super::{known_bytes, metric, put, raw_get, signed_path, signer_of, storage_of};
-use crate::harness::{TestApp, new_key};
+use super::{metric, put, raw_get, signed_path, signer_of, storage_of};
+use crate::harness::{TestApp, data, new_key};
 use mm::config::Role;
 use reqwest::header::{self, HeaderMap};
 
@@ -24,7 +24,7 @@ fn h<'a>(m: &'a HeaderMap, k: &str) -> &'a str {
 async fn head_ranges_and_validators_on_known_bytes() {
     let app = TestApp::spawn(Role::Edge).await;
     let storage = storage_of(&app).await;
-    let data = known_bytes(10_000);
+    let data = data(10_000, 7);
     put(&storage, SEG, data.clone()).await;
     put(
         &storage,
@@ -168,7 +168,7 @@ async fn head_ranges_and_validators_on_known_bytes() {
 
     // Hot objects are answered from memory; a replaced object is seen at once.
     assert!(metric(&app, "mm_edge_memory_hits_total", &[]).await >= 10.0);
-    let fresh = known_bytes(10_001);
+    let fresh = crate::harness::data(10_001, 7);
     put(&storage, SEG, fresh.clone()).await;
     let r = get(&app, &path, &[]).await;
     assert_ne!(h(r.headers(), "etag"), etag);
@@ -192,7 +192,7 @@ async fn head_ranges_and_validators_on_known_bytes() {
 async fn refusals_say_why_and_are_counted() {
     let app = TestApp::spawn(Role::Edge).await;
     let storage = storage_of(&app).await;
-    put(&storage, SEG, known_bytes(10)).await;
+    put(&storage, SEG, data(10, 7)).await;
     let s = signer_of(&app);
     let now = mm::signing::now();
     let expired = s.sign("previews/a/v1/", now - 3600).unwrap();
@@ -235,7 +235,7 @@ async fn rotated_keys_old_tokens_keep_working_and_the_new_key_signs() {
         .spawn()
         .await;
     let storage = storage_of(&app).await;
-    put(&storage, SEG, known_bytes(10)).await;
+    put(&storage, SEG, data(10, 7)).await;
     let signer = |keys: &str| {
         mm::signing::Signer::new(
             &mm::config::Config::from_env(&mm::config::Env::from_pairs([("MM_EDGE_KEYS", keys)]))
@@ -261,7 +261,7 @@ async fn rotated_keys_old_tokens_keep_working_and_the_new_key_signs() {
         .env("MM_EDGE_KEYS", new)
         .spawn()
         .await;
-    put(&storage_of(&after).await, SEG, known_bytes(10)).await;
+    put(&storage_of(&after).await, SEG, data(10, 7)).await;
     let r = raw_get(&after, "GET", &format!("/s/{before}/{SEG}")).await;
     assert_eq!(
         (r.status, r.json()["code"].as_str()),
@@ -332,7 +332,7 @@ async fn cors_answers_only_allowed_origins() {
         )
         .spawn()
         .await;
-    put(&storage_of(&app).await, SEG, known_bytes(10)).await;
+    put(&storage_of(&app).await, SEG, data(10, 7)).await;
     let path = signed_path(&app, "previews/a/v1/", SEG);
 
     let r = get(&app, &path, &[("origin", allowed)]).await;
@@ -377,7 +377,7 @@ async fn cors_answers_only_allowed_origins() {
 
     // Without ALLOWED_ORIGINS nobody gets CORS headers.
     let closed = TestApp::spawn(Role::Edge).await;
-    put(&storage_of(&closed).await, SEG, known_bytes(10)).await;
+    put(&storage_of(&closed).await, SEG, data(10, 7)).await;
     let path = signed_path(&closed, "previews/a/v1/", SEG);
     let r = get(&closed, &path, &[("origin", allowed)]).await;
     assert!(r.headers().get("access-control-allow-origin").is_none());

@@ -50,11 +50,6 @@ pub fn signed_path(app: &TestApp, prefix: &str, object: &str) -> String {
     format!("/s/{token}/{object}")
 }
 
-/// Bytes 0..n, so any range has known, position-dependent contents.
-pub fn known_bytes(n: usize) -> Vec<u8> {
-    (0..n).map(|i| (i % 251) as u8).collect()
-}
-
 /// An answer read off the wire.
 #[derive(Debug)]
 pub struct Raw {

@@ -83,7 +83,7 @@ async fn ffmpeg_plays_a_signed_master_playlist_through_the_edge() {
     let files = make_hls(tree.path());
     assert!(files.len() >= 6, "{files:?}");
     // Prefixes are signed for live assets only.
-    let owner = crate::accounts::seed_user(&app, "owner@mm.test", mm::auth::Role::Editor);
+    let owner = crate::harness::seed_user(&app, "owner@mm.test", mm::auth::Role::Editor);
     let seeded: std::collections::HashMap<_, _> = crate::ingest::seed_for_matrix(&app, owner.id)
         .into_iter()
         .collect();

@@ -1,9 +1,8 @@
 //! Signing for players: `POST /api/sign-preview` and `mm sign` issue URLs the edge plays, scoped
 //! to the playlist's directory, with bounded lifetimes, refusing anything outside `previews/`.
 
-use super::{known_bytes, put, storage_of};
-use crate::accounts::{count, seed_token, seed_user};
-use crate::harness::{TestApp, mm_bin};
+use super::{put, storage_of};
+use crate::harness::{ApiClient, TestApp, count, data, mm_bin, parts, seed_token, seed_user};
 use mm::auth::{Permission as P, Role as UserRole};
 use mm::config::Role;
 use serde_json::{Value, json};
@@ -16,13 +15,17 @@ pub fn viewer_token(app: &TestApp, scopes: &[P]) -> String {
 }
 
 pub async fn sign_as(app: &TestApp, token: Option<&str>, body: Value) -> (u16, Value) {
-    let mut req = app.client.post(app.url("/api/sign-preview")).json(&body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
+    match token {
+        Some(t) => {
+            ApiClient::bearer(app, t)
+                .post("/api/sign-preview", &body)
+                .await
+        }
+        None => {
+            let r = app.client.post(app.url("/api/sign-preview")).json(&body);
+            parts(r.send().await.unwrap()).await
+        }
     }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -36,7 +39,7 @@ async fn sign_preview_issues_urls_the_edge_plays() {
         .collect();
     let p = format!("previews/{}/{}", seeded["{asset}"], seeded["{version}"]);
     put(&storage, &format!("{p}/index.m3u8"), "#EXTM3U\n").await;
-    put(&storage, &format!("{p}/720p/seg_001.m4s"), known_bytes(100)).await;
+    put(&storage, &format!("{p}/720p/seg_001.m4s"), data(100, 7)).await;
     let token = viewer_token(&app, &[P::PreviewsSign, P::AssetsRead]);
     let sign = |body: Value| sign_as(&app, Some(&token), body);
 
@@ -73,7 +76,7 @@ async fn sign_preview_issues_urls_the_edge_plays() {
         .unwrap();
     let r = app.client.get(seg).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.bytes().await.unwrap().as_ref(), &known_bytes(100)[..]);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &data(100, 7)[..]);
 
     // The old contract's names.
     let (status, body) =
@@ -188,7 +191,7 @@ async fn mm_sign_prints_a_url_the_edge_plays() {
 async fn sign_preview_by_asset_grants_its_current_version() {
     let t = crate::ingest::Ingest::start(&[]).await;
     let done = t
-        .upload("clip.mov", &crate::ingest::data(1000, 7), json!({}))
+        .upload("clip.mov", &crate::harness::data(1000, 7), json!({}))
         .await;
     t.wait_job(&done["job_id"], |j| j.state == "succeeded")
         .await;

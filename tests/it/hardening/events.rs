@@ -2,8 +2,7 @@
 //! connection; an account holds only so many streams; a stream ends within a heartbeat of
 //! its session ending.
 
-use crate::accounts::{exec, login, new_client, seed_token, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{ApiClient, TestApp, exec, new_client, seed_token, seed_user};
 use futures_util::StreamExt;
 use mm::auth::{Permission, Role as UserRole};
 use mm::config::Role;
@@ -148,10 +147,10 @@ async fn a_stream_ends_within_a_heartbeat_of_its_session() {
     let path = format!("/api/assets/{asset}/events");
 
     // Logout ends the browser's stream.
-    let browser = login(&app, "ed@mm.test").await;
+    let browser = ApiClient::login(&app, "ed@mm.test").await;
     let (mut body, _) = open(browser.client.get(app.url(&path))).await;
     let r = browser
-        .send(&app, reqwest::Method::POST, "/api/auth/logout", None)
+        .send(reqwest::Method::POST, "/api/auth/logout", None)
         .await;
     assert!(r.status().is_success(), "{}", r.status());
     read_to_end(&mut body).await;

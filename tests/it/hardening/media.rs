@@ -66,25 +66,7 @@ fn ids(done: &serde_json::Value) -> (Uuid, Uuid) {
 }
 
 async fn preview_job(t: &Ingest, asset: Uuid, done: impl Fn(&JobRow) -> bool) -> JobRow {
-    let deadline = tokio::time::Instant::now() + HANG;
-    loop {
-        let rows = t
-            .state
-            .db
-            .run(move |c| mm::db::models::job::for_asset(c, asset))
-            .await
-            .unwrap();
-        if let Some(row) = rows.into_iter().find(|j| j.kind == "preview")
-            && done(&row)
-        {
-            return row;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the preview job never finished"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::harness::wait_job_of(&t.state, asset, "preview", HANG, done).await
 }
 
 fn entries(dir: &Path) -> Vec<String> {

@@ -1,8 +1,7 @@
 //! The smaller items: signing a prefix checks its asset, failed sign-ins slow the guesser
 //! without locking out the owner, and SVG is never accepted as an image.
 
-use crate::accounts::{PASSWORD, new_client, seed_token, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{PASSWORD, TestApp, new_client, rows, seed_token, seed_user};
 use crate::ingest::{Ingest, refused};
 use mm::auth::{Permission, Role as UserRole};
 use mm::config::Role;
@@ -46,7 +45,7 @@ async fn a_preview_prefix_is_signed_only_for_a_live_asset() {
         400,
         "invalid-prefix",
     );
-    crate::accounts::exec(
+    crate::harness::exec(
         &app,
         &format!("UPDATE assets SET deleted_at = now() WHERE id = '{asset}'"),
     );
@@ -107,5 +106,5 @@ async fn svg_is_never_accepted_as_an_image() {
         )
         .await;
     refused(&answer, 400, "unsupported-type");
-    assert_eq!(t.count("uploads"), 0, "nothing was recorded");
+    assert_eq!(rows(&t.app, "uploads"), 0, "nothing was recorded");
 }

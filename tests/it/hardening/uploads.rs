@@ -2,8 +2,7 @@
 //! open), idles out with its temp file, PUTs per URL are limited, every PUT stops at the
 //! upload limit whatever was declared, and a single-PUT URL dies with its upload.
 
-use crate::accounts::{PASSWORD, new_client, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{PASSWORD, TestApp, new_client, seed_user};
 use crate::ingest::Ingest;
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -256,7 +255,7 @@ async fn an_unsized_presign_stops_at_the_upload_limit() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_single_put_url_dies_with_its_upload() {
     let t = Ingest::start(&[]).await;
-    let data = crate::ingest::data(1000, 3);
+    let data = crate::harness::data(1000, 3);
     let up = t.start_upload("once.mov", data.len(), json!({})).await;
     let id = up["upload_id"].as_str().unwrap().to_string();
     let put = |body: Vec<u8>| t.put(&up["url"], body, up["headers"]["Content-Type"].as_str());

@@ -1,13 +1,24 @@
 //! The test harness: fresh databases from a migrated template, a Redis key prefix per test,
-//! the app spawned in-process on port 0, and helpers to run the real `mm` binary.
+//! the app spawned in-process on port 0 (its teardown fails a test that leaves jobs behind),
+//! callers signed in or with tokens, SQL and job helpers, test bytes, and the real `mm`
+//! binary as a kill-on-drop worker process.
 
+mod client;
+mod data;
 mod db;
+mod jobs;
 mod moto;
 mod services;
+mod teardown;
+mod worker;
 
+pub use client::{ApiClient, PASSWORD, caller, new_client, parts, seed_token, seed_user};
+pub use data::{count, data, exec, rows, sha256_hex};
 pub use db::TestDb;
+pub use jobs::{finished, job, wait_job, wait_job_of};
 pub use moto::Moto;
 pub use services::{PrivatePostgres, PrivateRedis, free_port};
+pub use worker::WorkerProcess;
 
 use mm::config::{Config, Env, Role};
 use mm::roles::Running;
@@ -39,6 +50,9 @@ pub struct TestApp {
     pub env: BTreeMap<String, String>,
     pub data_dir: TempDir,
     pub redis_prefix: String,
+    role: Role,
+    /// Set by `allow_unfinished_jobs`: why this test may end with jobs in flight.
+    unfinished_ok: std::sync::OnceLock<&'static str>,
     running: Option<Running>,
 }
 
@@ -143,6 +157,8 @@ impl TestAppBuilder {
             env,
             data_dir,
             redis_prefix,
+            role: self.role,
+            unfinished_ok: std::sync::OnceLock::new(),
             running: Some(running),
         })
     }
@@ -150,6 +166,7 @@ impl TestAppBuilder {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        self.check_jobs_finished();
         // Remove this test's Redis keys; the database is dropped by TestDb.
         let prefix = self.redis_prefix.clone();
         if let Ok(client) = redis::Client::open(redis_url())

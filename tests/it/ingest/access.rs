@@ -1,7 +1,8 @@
 //! Who may touch an upload and with what: unknown and foreign upload ids, and local upload
 //! URLs that were tampered with or have expired.
 
-use super::{Ingest, data, refused};
+use super::{Ingest, refused};
+use crate::harness::data;
 use mm::storage::Bucket;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -132,7 +133,7 @@ async fn another_users_upload_is_invisible() {
         .unwrap()
         .unwrap();
     assert_eq!(row.owner_id, Some(t.user.id));
-    let (_, other) = super::caller(&t.app, "editor@mm.test", mm::auth::Role::Editor);
+    let (_, other) = crate::harness::caller(&t.app, "editor@mm.test", mm::auth::Role::Editor);
     let as_other = |m: reqwest::Method, path: String, body: Option<Value>| {
         let other = other.clone();
         let t = &t;

@@ -2,6 +2,7 @@
 //! pages with a total, edits and their validation.
 
 use super::Ingest;
+use crate::harness::exec;
 use mm::config::Role;
 use serde_json::{Value, json};
 
@@ -16,7 +17,8 @@ fn titles(v: &Value) -> Vec<String> {
 
 async fn seeded() -> Ingest {
     let t = Ingest::with_role(Role::Api, &[]).await;
-    t.sql(
+    exec(
+        &t.app,
         "INSERT INTO assets (id, title, description, tags, media_type, filename, size_bytes, status, created_at) \
          SELECT gen_random_uuid(), 'Clip ' || i, \
            CASE WHEN i % 10 = 0 THEN 'Aerial drone footage over the bay' ELSE '' END, \
@@ -104,7 +106,10 @@ async fn the_library_searches_filters_sorts_and_pages() {
     }
     assert_eq!(seen.len(), 120);
 
-    t.sql("UPDATE assets SET deleted_at = now() WHERE title = 'Clip 120'");
+    exec(
+        &t.app,
+        "UPDATE assets SET deleted_at = now() WHERE title = 'Clip 120'",
+    );
     assert_eq!(
         total(&list("").await.1),
         119,
@@ -202,26 +207,38 @@ async fn listed_assets_say_what_state_people_see_as_one_asset_does() {
         (ready, "Done", "ready"),
         (failed, "Broken", "failed"),
     ] {
-        t.sql(&format!(
-            "INSERT INTO assets (id, title, media_type, filename, size_bytes, status) \
+        crate::harness::exec(
+            &t.app,
+            &format!(
+                "INSERT INTO assets (id, title, media_type, filename, size_bytes, status) \
              VALUES ('{id}', '{title}', 'video', 'a.mov', 10, '{status}')"
-        ));
-        t.sql(&format!(
-            "INSERT INTO asset_versions (id, asset_id, number, filename, content_type, media_type, \
+            ),
+        );
+        crate::harness::exec(
+            &t.app,
+            &format!(
+                "INSERT INTO asset_versions (id, asset_id, number, filename, content_type, media_type, \
                size_bytes, staging_key, master_key, status) \
              VALUES ('{id}', '{id}', 1, 'a.mov', 'video/quicktime', 'video', 10, 's/{id}', \
                'm/{id}', '{status}')"
-        ));
-        t.sql(&format!(
-            "UPDATE assets SET current_version_id = '{id}', version_count = 1 WHERE id = '{id}'"
-        ));
+            ),
+        );
+        crate::harness::exec(
+            &t.app,
+            &format!(
+                "UPDATE assets SET current_version_id = '{id}', version_count = 1 WHERE id = '{id}'"
+            ),
+        );
     }
     // An older failed attempt, then the run now going: the latest one counts.
-    t.sql(&format!(
-        "INSERT INTO jobs (id, kind, state, asset_id, version_id, created_at) VALUES \
+    crate::harness::exec(
+        &t.app,
+        &format!(
+            "INSERT INTO jobs (id, kind, state, asset_id, version_id, created_at) VALUES \
          (gen_random_uuid(), 'preview', 'failed', '{running}', '{running}', now() - interval '1 hour'), \
          (gen_random_uuid(), 'preview', 'running', '{running}', '{running}', now())"
-    ));
+        ),
+    );
 
     let (status, page) = t.get("/api/assets?sort=title").await;
     assert_eq!(status, 200, "{page}");
@@ -256,5 +273,8 @@ async fn listed_assets_say_what_state_people_see_as_one_asset_does() {
         );
     }
     // Nothing is left running for the queue to find.
-    t.sql("UPDATE jobs SET state = 'cancelled', finished_at = now()");
+    crate::harness::exec(
+        &t.app,
+        "UPDATE jobs SET state = 'cancelled', finished_at = now()",
+    );
 }

@@ -1,7 +1,8 @@
 //! Every bad input of the issue: each is a clear 4xx `{code, message}` and changes nothing;
 //! a refused completion leaves the upload able to finish.
 
-use super::{Ingest, MIB, data, refused};
+use super::{Ingest, MIB, refused};
+use crate::harness::{data, rows};
 use mm::storage::{Bucket, bytes_stream};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -87,8 +88,8 @@ async fn bad_upload_requests_are_refused_and_create_nothing() {
         .await
         .unwrap();
     assert_eq!(raw.status(), 400);
-    assert_eq!(t.count("uploads"), 0);
-    assert_eq!(t.count("assets"), 0);
+    assert_eq!(rows(&t.app, "uploads"), 0);
+    assert_eq!(rows(&t.app, "assets"), 0);
     assert!(
         t.state
             .storage
@@ -199,9 +200,9 @@ async fn bad_completions_are_refused_and_the_upload_still_finishes() {
     );
 
     // Nothing was created by any refusal, and the upload is still open.
-    assert_eq!(t.count("assets"), 0);
-    assert_eq!(t.count("asset_versions"), 0);
-    assert_eq!(t.count("jobs"), 0);
+    assert_eq!(rows(&t.app, "assets"), 0);
+    assert_eq!(rows(&t.app, "asset_versions"), 0);
+    assert_eq!(rows(&t.app, "jobs"), 0);
     let (_, state) = t.get(&format!("/api/uploads/{id}")).await;
     assert_eq!(state["state"], "uploading");
     assert_eq!(state["parts"].as_array().unwrap().len(), 3);
@@ -231,7 +232,7 @@ async fn a_single_upload_with_the_wrong_size_is_refused_at_complete() {
         .await
         .unwrap();
     refused(&t.post(&path, json!({})).await, 400, "size-mismatch");
-    assert_eq!(t.count("assets"), 0);
+    assert_eq!(rows(&t.app, "assets"), 0);
     // The client sends the file again, right this time.
     let (status, _) = t.put(&up["url"], data(1000, 6), Some("image/png")).await;
     assert_eq!(status, 200);
@@ -297,5 +298,5 @@ async fn an_aborted_upload_cannot_be_completed() {
         gone.is_err_and(|e| e.is_not_found()),
         "the parts were removed from storage"
     );
-    assert_eq!(t.count("assets"), 0);
+    assert_eq!(rows(&t.app, "assets"), 0);
 }

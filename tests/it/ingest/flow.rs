@@ -1,7 +1,8 @@
 //! Uploads end to end: one PUT for a small file, parallel parts for a large one, resume from
 //! what storage holds, refreshed part URLs, idempotent completion, new versions.
 
-use super::{Ingest, MIB, data, sha256_hex};
+use super::{Ingest, MIB};
+use crate::harness::{data, rows, sha256_hex};
 use futures_util::future::join_all;
 use mm::storage::Bucket;
 use serde_json::{Value, json};
@@ -69,8 +70,8 @@ async fn a_small_file_goes_up_in_one_put_and_becomes_a_verified_master() {
         (202, &done),
         "a retried complete answers the same ids"
     );
-    assert_eq!(t.count("assets"), 1);
-    assert_eq!(t.count("asset_versions"), 1);
+    assert_eq!(rows(&t.app, "assets"), 1);
+    assert_eq!(rows(&t.app, "asset_versions"), 1);
 
     let job = t
         .wait_job(&done["job_id"], |j| j.state == "succeeded")
@@ -253,5 +254,5 @@ async fn an_upload_can_add_a_new_version_to_an_asset() {
         .map(|v| v["number"].as_i64().unwrap())
         .collect();
     assert_eq!(numbers, [2, 1]);
-    assert_eq!(t.count("assets"), 1);
+    assert_eq!(rows(&t.app, "assets"), 1);
 }

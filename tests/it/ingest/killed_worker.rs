@@ -3,12 +3,11 @@
 //! was verified.
 
 use super::{Ingest, MIB};
-use crate::harness::{free_port, mm_bin};
+use crate::harness::{WorkerProcess, wait_job_of};
 use futures_util::StreamExt;
 use mm::config::Role;
 use mm::storage::Bucket;
 use serde_json::json;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 const SIZE: usize = 1024 * MIB;
@@ -16,31 +15,12 @@ const BLOCK: usize = 16 * MIB;
 
 /// 1 GiB of bytes that differ block to block: a random block stamped with its index.
 fn blocks() -> impl Iterator<Item = bytes::Bytes> {
-    let base = super::data(BLOCK, 99);
+    let base = crate::harness::data(BLOCK, 99);
     (0..SIZE / BLOCK).map(move |i| {
         let mut b = base.clone();
         b[..8].copy_from_slice(&(i as u64).to_le_bytes());
         bytes::Bytes::from(b)
     })
-}
-
-fn worker(t: &Ingest, name: &str) -> Child {
-    let dir = t.app.data_dir.path();
-    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
-    mm_bin()
-        .args(["serve", "--role=worker"])
-        .envs(&t.app.env)
-        .env("MM_WORKER_HEALTH_PORT", free_port().to_string())
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .expect("mm binary starts")
-}
-
-fn log(t: &Ingest, name: &str) -> String {
-    let text = std::fs::read_to_string(t.app.data_dir.path().join(format!("{name}.log")))
-        .unwrap_or_default();
-    text.lines().rev().take(20).collect::<Vec<_>>().join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -69,7 +49,7 @@ async fn a_worker_killed_mid_promotion_is_replaced_and_the_master_is_intact() {
         .await;
     assert_eq!(status, 202, "{done}");
 
-    let mut first = worker(&t, "first");
+    let mut first = WorkerProcess::start(&t.app, "first", &[]);
     let deadline = Instant::now() + Duration::from_secs(60);
     let running = loop {
         let row = t
@@ -81,18 +61,17 @@ async fn a_worker_killed_mid_promotion_is_replaced_and_the_master_is_intact() {
         assert!(
             Instant::now() < deadline,
             "the first worker never started: {}",
-            log(&t, "first")
+            first.log_tail(20)
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    first.kill().unwrap(); // SIGKILL: no drain, no hand-back.
-    first.wait().unwrap();
+    first.kill(); // SIGKILL: no drain, no hand-back.
     let after_kill = t.job(running.id).await;
     assert_eq!(
         after_kill.state,
         "running",
         "killed before it finished: {}",
-        log(&t, "first")
+        first.log_tail(20)
     );
     assert_eq!(after_kill.attempts, 1);
     let staged = t
@@ -113,7 +92,7 @@ async fn a_worker_killed_mid_promotion_is_replaced_and_the_master_is_intact() {
         .await;
     assert_eq!(asset["versions"][0]["status"], "promoting");
 
-    let mut second = worker(&t, "second");
+    let mut second = WorkerProcess::start(&t.app, "second", &[]);
     let finished = {
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
@@ -124,7 +103,7 @@ async fn a_worker_killed_mid_promotion_is_replaced_and_the_master_is_intact() {
             assert!(
                 Instant::now() < deadline,
                 "never finished: {row:?}\n{}",
-                log(&t, "second")
+                second.log_tail(20)
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -133,7 +112,7 @@ async fn a_worker_killed_mid_promotion_is_replaced_and_the_master_is_intact() {
         finished.state,
         "succeeded",
         "{finished:?}\n{}",
-        log(&t, "second")
+        second.log_tail(20)
     );
     assert_eq!(finished.attempts, 2, "the killed attempt counts");
     assert_ne!(
@@ -177,12 +156,17 @@ async fn a_worker_killed_mid_promotion_is_replaced_and_the_master_is_intact() {
         "staging removed after verification"
     );
 
+    // The preview job promotion queued (these bytes are not media) ends before the stop.
+    let asset_id = uuid::Uuid::parse_str(done["asset_id"].as_str().unwrap()).unwrap();
+    wait_job_of(
+        &t.state,
+        asset_id,
+        "preview",
+        Duration::from_secs(120),
+        crate::harness::finished,
+    )
+    .await;
     // SIGTERM: the second worker drains and exits cleanly.
-    let pid = second.id().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    let status = second.wait().unwrap();
-    assert!(status.success(), "{}", log(&t, "second"));
+    let status = second.terminate();
+    assert!(status.success(), "{}", second.log_tail(20));
 }

@@ -1,6 +1,7 @@
 //! The original contract: `POST /api/presign` into staging only, then `POST /api/promote`.
 
-use super::{Ingest, data, sha256_hex};
+use super::Ingest;
+use crate::harness::{data, rows, sha256_hex};
 use mm::storage::Bucket;
 use serde_json::json;
 
@@ -105,7 +106,7 @@ async fn the_old_contract_refuses_what_the_old_system_let_through() {
             "{body}: {v}"
         );
     }
-    assert_eq!(t.count("uploads"), 0);
+    assert_eq!(rows(&t.app, "uploads"), 0);
     let (status, v) = t
         .post(
             "/api/promote",
@@ -127,5 +128,5 @@ async fn the_old_contract_refuses_what_the_old_system_let_through() {
         .post("/api/promote", json!({"stagingKey": "../../etc/passwd"}))
         .await;
     assert_eq!((status, v["code"].as_str()), (400, Some("invalid-key")));
-    assert_eq!(t.count("assets"), 0);
+    assert_eq!(rows(&t.app, "assets"), 0);
 }

@@ -12,18 +12,18 @@ mod promotion;
 mod s3;
 mod sweeper;
 
-use crate::harness::TestApp;
+use crate::harness::{self, ApiClient, TestApp};
 use futures_util::future::join_all;
-use mm::auth::{Permission, Role as UserRole};
+use mm::auth::Role as UserRole;
 use mm::config::Role;
-use mm::db::models::job::{self as model, JobRow};
+use mm::db::models::job::JobRow;
 use mm::db::models::users::User;
 use mm::metrics::Metrics;
 use mm::state::AppState;
 use mm::storage::Bucket;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 pub const MIB: usize = 1 << 20;
@@ -65,7 +65,7 @@ impl Ingest {
         let state = AppState::connect(Arc::new(app.config()), Metrics::new("test"))
             .await
             .expect("state connects");
-        let (user, token) = caller(&app, "manager@mm.test", UserRole::Manager);
+        let (user, token) = harness::caller(&app, "manager@mm.test", UserRole::Manager);
         Ingest {
             app,
             state,
@@ -91,17 +91,9 @@ impl Ingest {
         path: impl Into<String>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req = self
-            .app
-            .client
-            .request(method, self.app.url(&path.into()))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        ApiClient::bearer(&self.app, token)
+            .call(method, &path.into(), body.as_ref())
+            .await
     }
 
     pub async fn post(&self, path: impl Into<String>, body: Value) -> (u16, Value) {
@@ -202,25 +194,13 @@ impl Ingest {
     }
 
     pub async fn job(&self, id: Uuid) -> JobRow {
-        self.state
-            .db
-            .run(move |c| model::find(c, id))
-            .await
-            .unwrap()
-            .expect("job exists")
+        harness::job(&self.state, id).await
     }
 
+    /// Polls the job (`id` as the API gives it) until `done` holds.
     pub async fn wait_job(&self, id: &Value, done: impl Fn(&JobRow) -> bool) -> JobRow {
         let id = Uuid::parse_str(id.as_str().unwrap()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let row = self.job(id).await;
-            if done(&row) {
-                return row;
-            }
-            assert!(Instant::now() < deadline, "job never got there: {row:?}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        harness::wait_job(&self.state, id, Duration::from_secs(120), done).await
     }
 
     /// An object's bytes, or `None` when storage has no such object.
@@ -231,35 +211,6 @@ impl Ingest {
             Err(e) => panic!("storage: {e}"),
         }
     }
-
-    /// Rows in a table, for "nothing half-created" checks.
-    pub fn count(&self, table: &str) -> i64 {
-        use diesel::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
-            .get_result::<N>(&mut self.app.db.conn())
-            .unwrap()
-            .n
-    }
-
-    pub fn sql(&self, q: &str) {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(q)
-            .execute(&mut self.app.db.conn())
-            .unwrap();
-    }
-}
-
-/// A user with `role` and an API token carrying all of the role's permissions.
-pub fn caller(app: &TestApp, email: &str, role: UserRole) -> (User, String) {
-    let user = crate::accounts::seed_user(app, email, role);
-    let scopes: Vec<Permission> = mm::auth::permissions_of(role).to_vec();
-    let (_, token) = crate::accounts::seed_token(app, &user, &scopes, 3600);
-    (user, token)
 }
 
 /// Asserts a refusal: this status, this code, and a message a person can read.
@@ -281,24 +232,6 @@ pub fn content_type_of(name: &str) -> &'static str {
         "png" => "image/png",
         _ => "application/octet-stream",
     }
-}
-
-/// Reproducible pseudo-random bytes (xorshift), so a corrupted byte anywhere shows.
-pub fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(ring::digest::digest(&ring::digest::SHA256, data))
 }
 
 /// Rows the role-by-route matrix needs for one call by `owner`: a stored asset, a job, an

@@ -1,7 +1,8 @@
 //! Promotion outcomes: a checksum mismatch (staging kept, the reason shown), Object Lock
 //! retention recorded and honoured on delete, deleting an asset, and reprocessing.
 
-use super::{Ingest, data, sha256_hex};
+use super::Ingest;
+use crate::harness::{data, exec, rows, sha256_hex};
 use mm::config::Role;
 use mm::storage::{Bucket, bytes_stream};
 use serde_json::{Value, json};
@@ -183,7 +184,7 @@ async fn deleting_an_unprotected_asset_removes_its_previews_and_master() {
         assert!(std::time::Instant::now() < deadline, "files never removed");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(t.count("assets"), 1, "soft delete keeps the row");
+    assert_eq!(rows(&t.app, "assets"), 1, "soft delete keeps the row");
     let (_, list) = t.get("/api/assets").await;
     assert_eq!(list["total"], 0);
 }
@@ -192,6 +193,9 @@ async fn deleting_an_unprotected_asset_removes_its_previews_and_master() {
 async fn reprocess_queues_previews_again_but_waits_for_promotion() {
     // An api without a worker: promotion stays queued.
     let t = Ingest::with_role(Role::Api, &[]).await;
+    t.app.allow_unfinished_jobs(
+        "the preview job reprocess queues is left queued (no preview worker): the test checks that it is",
+    );
     let done = t.upload("again.mov", &data(20_000, 14), json!({})).await;
     let path = format!("/api/assets/{}/reprocess", s(&done["asset_id"]));
     let (status, body) = t.post(&path, json!({})).await;
@@ -223,13 +227,17 @@ async fn reprocess_queues_previews_again_but_waits_for_promotion() {
         "the waiting preview job is not duplicated"
     );
     // Once the preview pipeline has finished, reprocessing queues a new preview job.
-    t.sql(&format!(
-        "UPDATE jobs SET state = 'succeeded', finished_at = now() WHERE id = '{queued}'"
-    ));
-    t.sql(&format!(
-        "UPDATE asset_versions SET status = 'ready' WHERE id = '{}'",
-        s(&done["version_id"])
-    ));
+    exec(
+        &t.app,
+        &format!("UPDATE jobs SET state = 'succeeded', finished_at = now() WHERE id = '{queued}'"),
+    );
+    exec(
+        &t.app,
+        &format!(
+            "UPDATE asset_versions SET status = 'ready' WHERE id = '{}'",
+            s(&done["version_id"])
+        ),
+    );
     let (status, fresh) = t.post(&path, json!({})).await;
     assert_eq!(status, 202, "{fresh}");
     assert_ne!(fresh["job_id"], queued);

@@ -1,8 +1,8 @@
 //! The same uploads against S3 (a moto server on loopback): the browser PUTs straight to
 //! storage, never through mm, and promotion copies and verifies the master there.
 
-use super::{Ingest, MIB, data, sha256_hex};
-use crate::harness::Moto;
+use super::{Ingest, MIB};
+use crate::harness::{Moto, data, sha256_hex};
 use mm::storage::Bucket;
 use serde_json::json;
 

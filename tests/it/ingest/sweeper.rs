@@ -1,7 +1,8 @@
 //! The sweeper aborts uploads idle past MM_UPLOAD_TTL, deletes what storage held for them,
 //! and two sweepers running at once expire each upload exactly once.
 
-use super::{Ingest, MIB, data};
+use super::{Ingest, MIB};
+use crate::harness::{data, exec};
 use mm::config::Role;
 use mm::ingest::sweeper;
 use mm::storage::Bucket;
@@ -22,10 +23,13 @@ async fn idle_uploads_are_swept_once_even_by_two_sweepers() {
     assert_eq!(status, 200);
     let active = t.start_upload("active.mov", 5000, json!({})).await;
     for u in [&multi, &single] {
-        t.sql(&format!(
-            "UPDATE uploads SET last_activity_at = now() - interval '2 hours' WHERE id = '{}'",
-            u["upload_id"].as_str().unwrap()
-        ));
+        exec(
+            &t.app,
+            &format!(
+                "UPDATE uploads SET last_activity_at = now() - interval '2 hours' WHERE id = '{}'",
+                u["upload_id"].as_str().unwrap()
+            ),
+        );
     }
 
     let (a, b) = tokio::join!(sweeper::sweep(&t.state), sweeper::sweep(&t.state));

@@ -191,6 +191,9 @@ async fn a_fatal_error_fails_the_job_at_once_with_the_reason() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_kind_without_a_handler_in_this_build_stays_queued() {
     let q = Queue::start(&[]).await;
+    q.app.allow_unfinished_jobs(
+        "a kind this build has no handler for stays queued for a newer worker: the point of the test",
+    );
     let row = queue::new_job_of_kind(
         &q.state,
         "from_a_newer_build",

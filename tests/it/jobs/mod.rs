@@ -6,15 +6,15 @@ mod kinds;
 mod reclaim;
 mod recovery;
 
-use crate::harness::TestApp;
+use crate::harness::{self, ApiClient, TestApp};
 use mm::config::Role;
-use mm::db::models::job::{self as model, JobRow};
+use mm::db::models::job::JobRow;
 use mm::metrics::Metrics;
 use mm::queue::consumer::Consumer;
 use mm::queue::{Handler, Registry, WorkerStatus};
 use mm::state::AppState;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -46,7 +46,7 @@ impl Queue {
         let state = AppState::connect(Arc::new(app.config()), Metrics::new("worker"))
             .await
             .expect("state connects");
-        let (_, token) = crate::ingest::caller(&app, "viewer@mm.test", mm::auth::Role::Viewer);
+        let (_, token) = crate::harness::caller(&app, "viewer@mm.test", mm::auth::Role::Viewer);
         Queue { app, state, token }
     }
 
@@ -72,41 +72,19 @@ impl Queue {
     }
 
     pub async fn job(&self, id: Uuid) -> JobRow {
-        self.state
-            .db
-            .run(move |c| model::find(c, id))
-            .await
-            .unwrap()
-            .expect("job row exists")
+        harness::job(&self.state, id).await
     }
 
     /// Polls the job until `done` holds; panics with the row after 60 s.
     pub async fn wait_job(&self, id: Uuid, done: impl Fn(&JobRow) -> bool) -> JobRow {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let row = self.job(id).await;
-            if done(&row) {
-                return row;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "job never reached the state: {row:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        harness::wait_job(&self.state, id, Duration::from_secs(60), done).await
     }
 
     /// `GET /api/jobs/{id}` as a signed-in viewer.
     pub async fn api_job(&self, id: Uuid) -> (u16, serde_json::Value) {
-        let r = self
-            .app
-            .client
-            .get(self.app.url(&format!("/api/jobs/{id}")))
-            .bearer_auth(&self.token)
-            .send()
+        ApiClient::bearer(&self.app, &self.token)
+            .get(&format!("/api/jobs/{id}"))
             .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or_default())
     }
 
     pub async fn redis(&self) -> redis::aio::MultiplexedConnection {

@@ -6,14 +6,14 @@ use mm::config::Role;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn admin_pages_list_people_and_the_audit_log() {
-    use crate::accounts::{login, seed_user};
+    use crate::harness::{ApiClient, seed_user};
     use mm::auth::Role as UserRole;
     use reqwest::Method;
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Admin);
     let ed = seed_user(&app, "ed@mm.test", UserRole::Editor);
     seed_user(&app, "max@mm.test", UserRole::Manager);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
 
     let res = ada.client.get(app.url("/admin")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/admin/users");
@@ -34,7 +34,6 @@ async fn admin_pages_list_people_and_the_audit_log() {
     // What admin.js sends when the role form is submitted; the page then shows it.
     let r = ada
         .send(
-            &app,
             Method::PATCH,
             &format!("/api/users/{}", ed.id),
             Some(&serde_json::json!({"role": "manager"})),
@@ -71,7 +70,7 @@ async fn admin_pages_list_people_and_the_audit_log() {
     assert!(audit.contains("<code>user.role</code>"), "{audit}");
     assert!(audit.contains("<code>login.success</code>"));
     // A manager reads the audit log but manages nobody: /admin leads there.
-    let max = login(&app, "max@mm.test").await;
+    let max = ApiClient::login(&app, "max@mm.test").await;
     let res = max.client.get(app.url("/admin")).send().await.unwrap();
     assert_eq!(res.headers()["location"], "/admin/audit");
     assert_eq!(

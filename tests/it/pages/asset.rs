@@ -3,8 +3,7 @@
 
 use super::assert_no_inline_code;
 use super::library::seed_library;
-use crate::accounts::{count, login, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{ApiClient, TestApp, count, seed_user};
 use mm::auth::Role as UserRole;
 use mm::config::Role;
 
@@ -40,7 +39,7 @@ async fn a_ready_asset_shows_player_details_versions_and_metadata() {
     seed_user(&app, "vic@mm.test", UserRole::Viewer);
     seed_library(&app, 8);
     let id = id_of(&app, "Clip 001");
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
 
     let res = ed
         .client
@@ -79,7 +78,7 @@ async fn a_ready_asset_shows_player_details_versions_and_metadata() {
     )));
     assert!(!html.contains("data-delete"));
 
-    let vic = login(&app, "vic@mm.test").await;
+    let vic = ApiClient::login(&app, "vic@mm.test").await;
     let html = vic
         .client
         .get(app.url(&format!("/assets/{id}")))
@@ -117,7 +116,7 @@ async fn posters_are_signed_for_their_preview_directory_and_the_edge_serves_them
     seed_user(&app, "vic@mm.test", UserRole::Viewer);
     seed_library(&app, 2);
     let id = id_of(&app, "Clip 001");
-    let vic = login(&app, "vic@mm.test").await;
+    let vic = ApiClient::login(&app, "vic@mm.test").await;
     let html = vic
         .client
         .get(app.url("/"))
@@ -166,7 +165,7 @@ async fn posters_are_signed_for_their_preview_directory_and_the_edge_serves_them
     assert!(page.contains(&format!(r#"poster="{}""#, src.replace('&', "&#38;"))));
 
     // A re-rendered poster gets a new URL, so no browser keeps showing the old one.
-    crate::accounts::exec(
+    crate::harness::exec(
         &app,
         &format!(
             "INSERT INTO jobs (id, kind, payload, state, progress, asset_id, version_id)
@@ -193,7 +192,7 @@ async fn a_failed_asset_says_why_and_offers_retry_a_processing_one_its_percent()
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
     seed_library(&app, 8);
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let failed = id_of(&app, "Clip 007");
     let html = ed
         .client
@@ -243,7 +242,7 @@ async fn the_original_downloads_through_a_short_lived_link_and_is_audited() {
         .await
         .unwrap();
 
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let res = ed
         .client
         .get(app.url(&format!("/assets/{id}/download")))
@@ -272,7 +271,7 @@ async fn the_original_downloads_through_a_short_lived_link_and_is_audited() {
         1
     );
 
-    let vic = login(&app, "vic@mm.test").await;
+    let vic = ApiClient::login(&app, "vic@mm.test").await;
     let res = vic
         .client
         .get(app.url(&format!("/assets/{id}/download")))

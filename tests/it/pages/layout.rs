@@ -162,7 +162,7 @@ async fn unknown_pages_get_a_friendly_404_and_api_paths_json() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_out_visitors_go_to_login_and_the_layout_shows_who_is_signed_in() {
-    use crate::accounts::{login, seed_user};
+    use crate::harness::{ApiClient, seed_user};
     use mm::auth::Role as UserRole;
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
@@ -170,7 +170,7 @@ async fn signed_out_visitors_go_to_login_and_the_layout_shows_who_is_signed_in()
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/login?next=%2Fupload");
 
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let res = ed.client.get(app.url("/upload")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
@@ -198,11 +198,11 @@ async fn signed_out_visitors_go_to_login_and_the_layout_shows_who_is_signed_in()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_viewer_is_refused_the_upload_page_with_a_friendly_page() {
-    use crate::accounts::{login, seed_user};
+    use crate::harness::{ApiClient, seed_user};
     use mm::auth::Role as UserRole;
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "vic@mm.test", UserRole::Viewer);
-    let vic = login(&app, "vic@mm.test").await;
+    let vic = ApiClient::login(&app, "vic@mm.test").await;
     let res = vic.client.get(app.url("/upload")).send().await.unwrap();
     assert_eq!(res.status(), 403);
     assert!(res.headers().contains_key(header::CONTENT_SECURITY_POLICY));
@@ -218,7 +218,7 @@ async fn a_viewer_is_refused_the_upload_page_with_a_friendly_page() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_page_during_a_database_outage_shows_the_friendly_page_and_recovers() {
-    use crate::accounts::{login, seed_user};
+    use crate::harness::{ApiClient, seed_user};
     use crate::harness::{PrivatePostgres, TestDb};
     use mm::auth::Role as UserRole;
     use std::time::{Duration, Instant};
@@ -226,7 +226,7 @@ async fn a_page_during_a_database_outage_shows_the_friendly_page_and_recovers() 
     let db = TestDb::on(pg.admin_url()).await;
     let app = TestApp::builder(Role::Api).database(db).spawn().await;
     seed_user(&app, "ada@mm.test", UserRole::Admin);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     assert_eq!(
         ada.client
             .get(app.url("/admin/users"))

@@ -1,8 +1,7 @@
 //! The original preview status contract: `/api/preview/status` and the SSE
 //! `/api/preview/events`, behind sign-in, ready once the master playlist exists.
 
-use crate::accounts::{seed_token, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{TestApp, seed_token, seed_user};
 use futures_util::StreamExt;
 use mm::auth::{Permission, Role};
 use mm::storage::{self, Bucket, PutOptions};

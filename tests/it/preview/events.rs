@@ -3,15 +3,15 @@
 
 use super::clips::{Audio, Clip};
 use super::job::{PREVIEW_ENV, id, preview_job};
-use crate::ingest::{Ingest, caller};
+use crate::harness::{caller, finished, wait_job};
+use crate::ingest::Ingest;
 use futures_util::StreamExt;
 use mm::auth::Role as UserRole;
-use mm::db::models::job::JobRow;
 use mm::previews;
 use mm::storage::Bucket;
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// Uploads a 3 s clip and waits for its preview; returns (asset, version).
@@ -144,18 +144,6 @@ async fn asset_events_give_a_snapshot_then_live_progress() {
     );
 }
 
-async fn wait_job(t: &Ingest, id: Uuid) -> JobRow {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let row = t.job(id).await;
-        if matches!(row.state.as_str(), "succeeded" | "failed" | "dead") {
-            return row;
-        }
-        assert!(Instant::now() < deadline, "{row:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_poster_is_rendered_again_at_a_chosen_time() {
     let t = Ingest::start(PREVIEW_ENV).await;
@@ -195,7 +183,13 @@ async fn the_poster_is_rendered_again_at_a_chosen_time() {
 
     let (s, b) = t.post(&path, json!({"time": 2.5})).await;
     assert_eq!(s, 202, "{b}");
-    let job = wait_job(&t, id(&b["job_id"])).await;
+    let job = wait_job(
+        &t.state,
+        id(&b["job_id"]),
+        Duration::from_secs(120),
+        finished,
+    )
+    .await;
     assert_eq!(job.state, "succeeded", "{job:?}");
     let prefix = previews::prefix(asset_id, version_id);
     let manifest: Value = serde_json::from_slice(

@@ -2,13 +2,14 @@
 //! ready version with its technical metadata; a non-media upload fails once, with a reason.
 
 use super::clips::{Audio, Clip};
+use crate::harness::wait_job_of;
 use crate::ingest::Ingest;
 use mm::db::models::job::JobRow;
 use mm::db::models::version::{self, Version};
 use mm::previews;
 use mm::storage::Bucket;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// Test settings: the fast preset, and a watchdog roomy enough for a loaded machine.
@@ -23,22 +24,14 @@ pub fn id(v: &Value) -> Uuid {
 
 /// The preview job of `asset_id`, once promotion has queued it.
 pub async fn preview_job(t: &Ingest, asset_id: Uuid, done: impl Fn(&JobRow) -> bool) -> JobRow {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        let rows = t
-            .state
-            .db
-            .run(move |c| mm::db::models::job::for_asset(c, asset_id))
-            .await
-            .unwrap();
-        if let Some(row) = rows.into_iter().find(|j| j.kind == "preview")
-            && done(&row)
-        {
-            return row;
-        }
-        assert!(Instant::now() < deadline, "the preview job never got there");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_job_of(
+        &t.state,
+        asset_id,
+        "preview",
+        Duration::from_secs(180),
+        done,
+    )
+    .await
 }
 
 pub async fn version_of(t: &Ingest, version_id: Uuid) -> Version {

@@ -4,61 +4,30 @@
 
 use super::clips::{Audio, Clip};
 use super::job::{id, preview_job, version_of};
-use crate::harness::{free_port, mm_bin};
+use crate::harness::WorkerProcess;
 use crate::ingest::{FAST, Ingest};
 use mm::config::Role;
 use mm::previews;
 use mm::storage::{Bucket, DynStorage};
 use serde_json::json;
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// A worker process that is killed when the test ends, even when it fails.
-struct Worker(Child);
-
-impl std::ops::Deref for Worker {
-    type Target = Child;
-    fn deref(&self) -> &Child {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Worker {
-    fn deref_mut(&mut self) -> &mut Child {
-        &mut self.0
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn worker(t: &Ingest, name: &str, work: &Path) -> Worker {
+fn worker(t: &Ingest, name: &str, work: &Path) -> WorkerProcess {
     worker_with(t, name, work, &[])
 }
 
-fn worker_with(t: &Ingest, name: &str, work: &Path, extra: &[(&str, &str)]) -> Worker {
-    let log = std::fs::File::create(t.app.data_dir.path().join(format!("{name}.log"))).unwrap();
-    mm_bin()
-        .args(["serve", "--role=worker"])
-        .envs(&t.app.env)
-        .env("MM_WORKER_HEALTH_PORT", free_port().to_string())
-        .env("MM_WORK_DIR", work)
+fn worker_with(t: &Ingest, name: &str, work: &Path, extra: &[(&str, &str)]) -> WorkerProcess {
+    let mut env = vec![
+        ("MM_WORK_DIR", work.to_str().unwrap()),
         // Slow enough that the kill lands mid-encode on any machine.
-        .env("MM_X264_PRESET", "medium")
-        .env("MM_PREVIEW_LADDER", "180,360")
-        .envs(extra.iter().copied())
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .map(Worker)
-        .expect("mm binary starts")
+        ("MM_X264_PRESET", "medium"),
+        ("MM_PREVIEW_LADDER", "180,360"),
+    ];
+    env.extend_from_slice(extra);
+    WorkerProcess::start(&t.app, name, &env)
 }
 
 /// Whether a master playlist exists under `prefix` while a rendition it names is missing.
@@ -129,7 +98,7 @@ async fn a_worker_killed_mid_encode_is_replaced_and_no_half_set_is_ever_visible(
     };
 
     let running = preview_job(&t, asset_id, |j| j.state == "running" && j.progress > 5.0).await;
-    let pid = a.id().to_string();
+    let pid = a.pid().to_string();
     assert!(
         running
             .worker
@@ -139,8 +108,7 @@ async fn a_worker_killed_mid_encode_is_replaced_and_no_half_set_is_ever_visible(
         "{running:?}"
     );
     assert!(ffmpegs_in(work_a.path()) > 0, "worker a encodes");
-    a.kill().unwrap(); // SIGKILL: no drain, no hand-back, no destructor.
-    a.wait().unwrap();
+    a.kill(); // SIGKILL: no drain, no hand-back, no destructor.
     let mut b = worker(&t, "b", work_b.path());
 
     let finished = preview_job(&t, asset_id, |j| {
@@ -148,7 +116,7 @@ async fn a_worker_killed_mid_encode_is_replaced_and_no_half_set_is_ever_visible(
     })
     .await;
     stop.store(true, Ordering::Relaxed);
-    let log = std::fs::read_to_string(t.app.data_dir.path().join("b.log")).unwrap_or_default();
+    let log = b.log();
     assert_eq!(finished.state, "succeeded", "{finished:?}\n{log}");
     assert_eq!(finished.attempts, 2, "the killed attempt counts");
     assert_ne!(
@@ -178,8 +146,7 @@ async fn a_worker_killed_mid_encode_is_replaced_and_no_half_set_is_ever_visible(
         assert!(Instant::now() < deadline, "worker a's ffmpeg outlived it");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    b.kill().unwrap();
-    b.wait().unwrap();
+    b.kill();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -200,9 +167,7 @@ async fn sigterm_mid_encode_hands_the_job_back_and_another_worker_finishes_it() 
 
     // SIGTERM: the worker stops taking jobs, gives the encode until shortly before its
     // shutdown deadline, then hands the job back and exits cleanly.
-    let pid = rustix::process::Pid::from_raw(a.id() as i32).unwrap();
-    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
-    let status = a.wait().unwrap();
+    let status = a.terminate();
     assert!(status.success(), "{status:?}");
     let after = t.job(running.id).await;
     assert!(
@@ -220,8 +185,7 @@ async fn sigterm_mid_encode_hands_the_job_back_and_another_worker_finishes_it() 
     .await;
     assert_eq!(finished.state, "succeeded", "{finished:?}");
     assert_eq!(version_of(&t, version_id).await.status, "ready");
-    b.kill().unwrap();
-    b.wait().unwrap();
+    b.kill();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -260,8 +224,6 @@ async fn two_workers_with_two_slots_each_run_every_preview_exactly_once() {
         let prefix = previews::prefix(*asset_id, *version_id);
         assert_eq!(half_visible(&t.state.storage, &prefix).await, None);
     }
-    a.kill().unwrap();
-    b.kill().unwrap();
-    a.wait().unwrap();
-    b.wait().unwrap();
+    a.kill();
+    b.kill();
 }

@@ -9,6 +9,7 @@ mod events;
 pub mod job;
 mod killed_worker;
 mod ladder;
+mod logs;
 mod masters;
 mod publish;
 mod s3;

@@ -2,8 +2,7 @@
 //! every bad input answered 400 with nothing stored.
 
 use super::{DF_2997, NDF_25, seed_video};
-use crate::accounts::{count, login, parts, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{ApiClient, TestApp, count, parts, seed_user};
 use mm::auth::Role as UserRole;
 use mm::config::Role;
 use reqwest::Method;
@@ -13,12 +12,11 @@ use serde_json::{Value, json};
 async fn comments_carry_frames_and_timecodes_from_the_masters_start() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Viewer);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, version) = seed_video(&app, DF_2997);
     let path = format!("/api/assets/{asset}/comments");
     let (s, c) = parts(
         ada.send(
-            &app,
             Method::POST,
             &path,
             Some(&json!({"frame": 1800, "frame_end": 1830, "body": "logo early @grace"})),
@@ -35,7 +33,7 @@ async fn comments_carry_frames_and_timecodes_from_the_masters_start() {
     assert!((c["seconds"].as_f64().unwrap() - 1800.0 * 1001.0 / 30000.0).abs() < 1e-9);
     assert_eq!(c["can_edit"], true);
 
-    let (s, list) = parts(ada.send(&app, Method::GET, &path, None).await).await;
+    let (s, list) = parts(ada.send(Method::GET, &path, None).await).await;
     assert_eq!(s, 200);
     assert_eq!(list["frame_rate"], "30000/1001");
     assert_eq!(list["start_timecode"], "01:00:00;00");
@@ -46,7 +44,6 @@ async fn comments_carry_frames_and_timecodes_from_the_masters_start() {
     let (asset25, _) = seed_video(&app, NDF_25);
     let (_, c25) = parts(
         ada.send(
-            &app,
             Method::POST,
             &format!("/api/assets/{asset25}/comments"),
             Some(&json!({"frame": 307, "body": "there"})),
@@ -58,7 +55,6 @@ async fn comments_carry_frames_and_timecodes_from_the_masters_start() {
     // Seconds become the frame on screen at that time.
     let (_, cs) = parts(
         ada.send(
-            &app,
             Method::POST,
             &format!("/api/assets/{asset25}/comments"),
             Some(&json!({"seconds": 2.0, "body": "t"})),
@@ -79,14 +75,13 @@ async fn replies_resolve_edit_and_delete_follow_the_rules() {
     ] {
         seed_user(&app, e, r);
     }
-    let ada = login(&app, "ada@mm.test").await;
-    let bob = login(&app, "bob@mm.test").await;
-    let max = login(&app, "max@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
+    let bob = ApiClient::login(&app, "bob@mm.test").await;
+    let max = ApiClient::login(&app, "max@mm.test").await;
     let (asset, _) = seed_video(&app, DF_2997);
     let path = format!("/api/assets/{asset}/comments");
     let (_, top) = parts(
         ada.send(
-            &app,
             Method::POST,
             &path,
             Some(&json!({"frame": 10, "body": "top"})),
@@ -98,7 +93,6 @@ async fn replies_resolve_edit_and_delete_follow_the_rules() {
     // A reply sits at its parent's frame, whatever it says.
     let (s, reply) = parts(
         bob.send(
-            &app,
             Method::POST,
             &path,
             Some(&json!({"frame": 99, "parent_id": id, "body": "agreed"})),
@@ -111,7 +105,6 @@ async fn replies_resolve_edit_and_delete_follow_the_rules() {
     // One level deep: no reply to a reply.
     let (s, e) = parts(
         bob.send(
-            &app,
             Method::POST,
             &path,
             Some(&json!({"parent_id": reply["id"], "body": "x"})),
@@ -121,57 +114,44 @@ async fn replies_resolve_edit_and_delete_follow_the_rules() {
     .await;
     assert_eq!((s, e["code"].as_str()), (400, Some("invalid-parent")));
 
-    let (_, list) = parts(ada.send(&app, Method::GET, &path, None).await).await;
+    let (_, list) = parts(ada.send(Method::GET, &path, None).await).await;
     assert_eq!(list["comments"].as_array().unwrap().len(), 1);
     assert_eq!(list["comments"][0]["replies"][0]["body"], "agreed");
 
     // Only the author edits.
     let c = format!("/api/comments/{id}");
     let (s, _) = parts(
-        bob.send(&app, Method::PATCH, &c, Some(&json!({"body": "mine now"})))
+        bob.send(Method::PATCH, &c, Some(&json!({"body": "mine now"})))
             .await,
     )
     .await;
     assert_eq!(s, 403);
     let (s, edited) = parts(
-        ada.send(
-            &app,
-            Method::PATCH,
-            &c,
-            Some(&json!({"body": "top, edited"})),
-        )
-        .await,
+        ada.send(Method::PATCH, &c, Some(&json!({"body": "top, edited"})))
+            .await,
     )
     .await;
     assert_eq!((s, edited["edited"].as_bool()), (200, Some(true)));
 
     // Anyone who writes may resolve and reopen.
-    let (s, r) = parts(
-        bob.send(&app, Method::POST, &format!("{c}/resolve"), None)
-            .await,
-    )
-    .await;
+    let (s, r) = parts(bob.send(Method::POST, &format!("{c}/resolve"), None).await).await;
     assert_eq!((s, r["resolved"].as_bool()), (200, Some(true)));
     assert_eq!(r["resolved_by"]["name"], "bob");
     let (_, open) = parts(
-        ada.send(&app, Method::GET, &format!("{path}?resolved=false"), None)
+        ada.send(Method::GET, &format!("{path}?resolved=false"), None)
             .await,
     )
     .await;
     assert!(open["comments"].as_array().unwrap().is_empty());
-    let (s, r) = parts(
-        ada.send(&app, Method::POST, &format!("{c}/reopen"), None)
-            .await,
-    )
-    .await;
+    let (s, r) = parts(ada.send(Method::POST, &format!("{c}/reopen"), None).await).await;
     assert_eq!((s, r["resolved"].as_bool()), (200, Some(false)));
 
     // Bob may not delete Ada's comment; the manager may; it stays, emptied, for its replies.
-    let (s, _) = parts(bob.send(&app, Method::DELETE, &c, None).await).await;
+    let (s, _) = parts(bob.send(Method::DELETE, &c, None).await).await;
     assert_eq!(s, 403);
-    let (s, _) = parts(max.send(&app, Method::DELETE, &c, None).await).await;
+    let (s, _) = parts(max.send(Method::DELETE, &c, None).await).await;
     assert_eq!(s, 204);
-    let (_, list) = parts(bob.send(&app, Method::GET, &path, None).await).await;
+    let (_, list) = parts(bob.send(Method::GET, &path, None).await).await;
     let gone = &list["comments"][0];
     assert_eq!(
         (gone["deleted"].as_bool(), gone["body"].as_str()),
@@ -182,13 +162,13 @@ async fn replies_resolve_edit_and_delete_follow_the_rules() {
     // Bob deletes his own reply.
     let rid = reply["id"].as_str().unwrap();
     let (s, _) = parts(
-        bob.send(&app, Method::DELETE, &format!("/api/comments/{rid}"), None)
+        bob.send(Method::DELETE, &format!("/api/comments/{rid}"), None)
             .await,
     )
     .await;
     assert_eq!(s, 204);
     let (s, _) = parts(
-        ada.send(&app, Method::PATCH, &c, Some(&json!({"body": "back"})))
+        ada.send(Method::PATCH, &c, Some(&json!({"body": "back"})))
             .await,
     )
     .await;
@@ -199,13 +179,12 @@ async fn replies_resolve_edit_and_delete_follow_the_rules() {
 async fn every_bad_input_is_a_400_and_stores_nothing() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Editor);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, _) = seed_video(&app, DF_2997);
     let (other_asset, other_version) = seed_video(&app, DF_2997);
     let path = format!("/api/assets/{asset}/comments");
     let (_, foreign) = parts(
         ada.send(
-            &app,
             Method::POST,
             &format!("/api/assets/{other_asset}/comments"),
             Some(&json!({"body": "elsewhere"})),
@@ -264,14 +243,13 @@ async fn every_bad_input_is_a_400_and_stores_nothing() {
         ),
     ];
     for (body, code) in &cases {
-        let (s, e) = parts(ada.send(&app, Method::POST, &path, Some(body)).await).await;
+        let (s, e) = parts(ada.send(Method::POST, &path, Some(body)).await).await;
         assert_eq!((s, e["code"].as_str()), (400, Some(*code)), "{body}: {e}");
         assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
     // A version of another asset is not this asset's.
     let (s, _) = parts(
         ada.send(
-            &app,
             Method::POST,
             &path,
             Some(&json!({"body": "x", "version_id": other_version})),
@@ -297,26 +275,21 @@ async fn every_bad_input_is_a_400_and_stores_nothing() {
 async fn the_page_and_the_api_share_one_clock() {
     let app = TestApp::spawn(Role::All).await;
     seed_user(&app, "ada@mm.test", UserRole::Viewer);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, _) = seed_video(
         &app,
         r#"{"duration": 10.0, "video": {"r_frame_rate": "90000/1", "avg_frame_rate": "30000/1001", "vfr": true}}"#,
     );
     let (s, list) = parts(
-        ada.send(
-            &app,
-            Method::GET,
-            &format!("/api/assets/{asset}/comments"),
-            None,
-        )
-        .await,
+        ada.send(Method::GET, &format!("/api/assets/{asset}/comments"), None)
+            .await,
     )
     .await;
     assert_eq!(s, 200, "{list}");
     assert_eq!(list["frame_rate"], "30000/1001");
     assert_eq!(list["start_timecode"], "00:00:00;00");
     let html = ada
-        .send(&app, Method::GET, &format!("/assets/{asset}"), None)
+        .send(Method::GET, &format!("/assets/{asset}"), None)
         .await
         .text()
         .await
@@ -338,19 +311,19 @@ async fn the_page_and_the_api_share_one_clock() {
 async fn the_last_frame_survives_a_rounded_up_duration() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Editor);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, _) = seed_video(
         &app,
         r#"{"duration": 10.343667, "video": {"r_frame_rate": "30000/1001", "avg_frame_rate": "30000/1001"}}"#,
     );
     let path = format!("/api/assets/{asset}/comments");
     let post = |frame: i64| json!({"frame": frame, "body": format!("at {frame}")});
-    let (s, body) = parts(ada.send(&app, Method::POST, &path, Some(&post(310))).await).await;
+    let (s, body) = parts(ada.send(Method::POST, &path, Some(&post(310))).await).await;
     assert_eq!(
         (s, body["code"].as_str()),
         (400, Some("invalid-frame")),
         "{body}"
     );
-    let (s, body) = parts(ada.send(&app, Method::POST, &path, Some(&post(309))).await).await;
+    let (s, body) = parts(ada.send(Method::POST, &path, Some(&post(309))).await).await;
     assert_eq!(s, 201, "{body}");
 }

@@ -2,8 +2,7 @@
 //! a new version starting afresh, a deleted asset refused, and live events on the stream.
 
 use super::{DF_2997, add_version, seed_video};
-use crate::accounts::{count, exec, login, parts, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{ApiClient, TestApp, count, exec, parts, seed_user};
 use futures_util::StreamExt;
 use mm::auth::Role as UserRole;
 use mm::config::Role;
@@ -16,33 +15,27 @@ async fn decisions_set_the_versions_status_and_a_new_version_starts_afresh() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "vic@mm.test", UserRole::Viewer);
     seed_user(&app, "eve@mm.test", UserRole::Editor);
-    let vic = login(&app, "vic@mm.test").await;
-    let eve = login(&app, "eve@mm.test").await;
+    let vic = ApiClient::login(&app, "vic@mm.test").await;
+    let eve = ApiClient::login(&app, "eve@mm.test").await;
     let (asset, v1) = seed_video(&app, DF_2997);
     let (other, _) = seed_video(&app, DF_2997);
     let decide = |v: uuid::Uuid| format!("/api/versions/{v}/decisions");
 
     let (_, r) = parts(
-        vic.send(
-            &app,
-            Method::GET,
-            &format!("/api/versions/{v1}/review"),
-            None,
-        )
-        .await,
+        vic.send(Method::GET, &format!("/api/versions/{v1}/review"), None)
+            .await,
     )
     .await;
     assert_eq!(r["status"], "none");
     // A first comment puts it in review.
     vic.send(
-        &app,
         Method::POST,
         &format!("/api/assets/{asset}/comments"),
         Some(&json!({"frame": 1, "body": "hm"})),
     )
     .await;
     let (_, a) = parts(
-        vic.send(&app, Method::GET, &format!("/api/assets/{asset}"), None)
+        vic.send(Method::GET, &format!("/api/assets/{asset}"), None)
             .await,
     )
     .await;
@@ -50,7 +43,6 @@ async fn decisions_set_the_versions_status_and_a_new_version_starts_afresh() {
 
     let (s, r) = parts(
         vic.send(
-            &app,
             Method::POST,
             &decide(v1),
             Some(&json!({"decision": "approved", "note": "lovely"})),
@@ -61,7 +53,6 @@ async fn decisions_set_the_versions_status_and_a_new_version_starts_afresh() {
     assert_eq!((s, r["status"].as_str()), (201, Some("approved")), "{r}");
     let (_, r) = parts(
         eve.send(
-            &app,
             Method::POST,
             &decide(v1),
             Some(&json!({"decision": "changes_requested"})),
@@ -76,7 +67,6 @@ async fn decisions_set_the_versions_status_and_a_new_version_starts_afresh() {
     // Eve changes her mind: each reviewer's latest decision counts, the old one is history.
     let (_, r) = parts(
         eve.send(
-            &app,
             Method::POST,
             &decide(v1),
             Some(&json!({"decision": "approved"})),
@@ -86,13 +76,8 @@ async fn decisions_set_the_versions_status_and_a_new_version_starts_afresh() {
     .await;
     assert_eq!(r["status"], "approved");
     let (_, r) = parts(
-        vic.send(
-            &app,
-            Method::GET,
-            &format!("/api/versions/{v1}/review"),
-            None,
-        )
-        .await,
+        vic.send(Method::GET, &format!("/api/versions/{v1}/review"), None)
+            .await,
     )
     .await;
     let ds = r["decisions"].as_array().unwrap();
@@ -115,27 +100,22 @@ async fn decisions_set_the_versions_status_and_a_new_version_starts_afresh() {
 
     // The library filters and sorts by the current version's status.
     eve.send(
-        &app,
         Method::POST,
         &format!("/api/versions/{}/decisions", other_version(&app, other)),
         Some(&json!({"decision": "changes_requested"})),
     )
     .await;
     let (_, page) = parts(
-        vic.send(&app, Method::GET, "/api/assets?review=approved", None)
+        vic.send(Method::GET, "/api/assets?review=approved", None)
             .await,
     )
     .await;
     assert_eq!(page["total"], 1);
     assert_eq!(page["items"][0]["id"], asset.to_string());
-    let (_, page) = parts(
-        vic.send(&app, Method::GET, "/api/assets?sort=review", None)
-            .await,
-    )
-    .await;
+    let (_, page) = parts(vic.send(Method::GET, "/api/assets?sort=review", None).await).await;
     assert_eq!(page["items"][0]["id"], other.to_string());
     let (s, _) = parts(
-        vic.send(&app, Method::GET, "/api/assets?review=maybe", None)
+        vic.send(Method::GET, "/api/assets?review=maybe", None)
             .await,
     )
     .await;
@@ -145,19 +125,14 @@ async fn decisions_set_the_versions_status_and_a_new_version_starts_afresh() {
     let v2 = uuid::Uuid::new_v4();
     add_version(&app, asset, v2, 2, DF_2997);
     let (_, a) = parts(
-        vic.send(&app, Method::GET, &format!("/api/assets/{asset}"), None)
+        vic.send(Method::GET, &format!("/api/assets/{asset}"), None)
             .await,
     )
     .await;
     assert_eq!(a["review_status"], "none");
     let (_, r) = parts(
-        vic.send(
-            &app,
-            Method::GET,
-            &format!("/api/versions/{v2}/review"),
-            None,
-        )
-        .await,
+        vic.send(Method::GET, &format!("/api/versions/{v2}/review"), None)
+            .await,
     )
     .await;
     assert_eq!(
@@ -172,7 +147,6 @@ async fn decisions_set_the_versions_status_and_a_new_version_starts_afresh() {
     let before = count(&app, "SELECT count(*) AS n FROM review_decisions");
     let (s, e) = parts(
         vic.send(
-            &app,
             Method::POST,
             &decide(v2),
             Some(&json!({"decision": "maybe"})),
@@ -187,7 +161,6 @@ async fn decisions_set_the_versions_status_and_a_new_version_starts_afresh() {
     );
     let (s, e) = parts(
         vic.send(
-            &app,
             Method::POST,
             &decide(v2),
             Some(&json!({"decision": "approved"})),
@@ -219,7 +192,7 @@ fn other_version(app: &TestApp, asset: uuid::Uuid) -> uuid::Uuid {
 async fn comments_and_decisions_arrive_on_the_assets_event_stream() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Editor);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, version) = seed_video(&app, DF_2997);
     let r = ada
         .client
@@ -238,7 +211,6 @@ async fn comments_and_decisions_arrive_on_the_assets_event_stream() {
     }
     let (_, c) = parts(
         ada.send(
-            &app,
             Method::POST,
             &format!("/api/assets/{asset}/comments"),
             Some(&json!({"frame": 5, "body": "live"})),
@@ -247,7 +219,6 @@ async fn comments_and_decisions_arrive_on_the_assets_event_stream() {
     )
     .await;
     ada.send(
-        &app,
         Method::POST,
         &format!("/api/versions/{version}/decisions"),
         Some(&json!({"decision": "approved"})),

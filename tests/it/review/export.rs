@@ -3,8 +3,7 @@
 //! that cannot break a line, CSV cells that cannot run as formulas.
 
 use super::{DF_2997, NDF_25, seed_video};
-use crate::accounts::{Browser, exec, login, parts, seed_user};
-use crate::harness::TestApp;
+use crate::harness::{ApiClient, TestApp, exec, parts, seed_user};
 use mm::auth::Role as UserRole;
 use mm::config::Role;
 use reqwest::Method;
@@ -12,10 +11,9 @@ use serde_json::{Value, json};
 
 const OTIO_PYTHON: &str = "/opt/mm-tools/otio/bin/python";
 
-async fn export(app: &TestApp, who: &Browser, asset: uuid::Uuid, format: &str) -> String {
+async fn export(who: &ApiClient, asset: uuid::Uuid, format: &str) -> String {
     let r = who
         .send(
-            app,
             Method::GET,
             &format!("/api/assets/{asset}/comments/export?format={format}"),
             None,
@@ -62,14 +60,13 @@ const NOTES: &[(i64, &str)] = &[
     (2997, "=HYPERLINK(\"http://x\")"),
 ];
 
-async fn seeded(app: &TestApp, technical: &str) -> (Browser, uuid::Uuid) {
+async fn seeded(app: &TestApp, technical: &str) -> (ApiClient, uuid::Uuid) {
     seed_user(app, "ada@mm.test", UserRole::Editor);
-    let ada = login(app, "ada@mm.test").await;
+    let ada = ApiClient::login(app, "ada@mm.test").await;
     let (asset, _) = seed_video(app, technical);
     for (frame, body) in NOTES {
         let (s, c) = parts(
             ada.send(
-                app,
                 Method::POST,
                 &format!("/api/assets/{asset}/comments"),
                 Some(&json!({"frame": frame, "body": body})),
@@ -86,7 +83,7 @@ async fn seeded(app: &TestApp, technical: &str) -> (Browser, uuid::Uuid) {
 async fn edl_markers_are_found_by_otio_at_their_drop_frame_timecodes() {
     let app = TestApp::spawn(Role::Api).await;
     let (ada, asset) = seeded(&app, DF_2997).await;
-    let edl = export(&app, &ada, asset, "edl").await;
+    let edl = export(&ada, asset, "edl").await;
     assert!(edl.contains("FCM: DROP FRAME"), "{edl}");
     assert!(edl.contains("01:01:00;02 01:01:00;03"), "{edl}");
     assert!(
@@ -131,11 +128,11 @@ pub fn bulk_comments(app: &TestApp, asset: uuid::Uuid, n: i64) {
 async fn an_edl_of_more_than_999_markers_numbers_every_event_and_otio_finds_each() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Editor);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, _) = seed_video(&app, NDF_25);
     const N: i64 = 1203;
     bulk_comments(&app, asset, N);
-    let edl = export(&app, &ada, asset, "edl").await;
+    let edl = export(&ada, asset, "edl").await;
     let numbers: Vec<&str> = edl
         .lines()
         .filter(|l| l.as_bytes().first().is_some_and(u8::is_ascii_digit))
@@ -165,7 +162,7 @@ async fn an_edl_of_more_than_999_markers_numbers_every_event_and_otio_finds_each
 async fn fcpxml_markers_are_found_by_otio_and_written_as_rational_times() {
     let app = TestApp::spawn(Role::Api).await;
     let (ada, asset) = seeded(&app, NDF_25).await;
-    let xml = export(&app, &ada, asset, "fcpxml").await;
+    let xml = export(&ada, asset, "fcpxml").await;
     let found = otio("fcpxml", &xml, 25, 1);
     let posted: Vec<_> = NOTES.iter().collect();
     assert_eq!(found.len(), posted.len(), "{found:?}\n{xml}");
@@ -185,7 +182,7 @@ async fn fcpxml_markers_are_found_by_otio_and_written_as_rational_times() {
 async fn csv_has_every_column_and_no_formulas() {
     let app = TestApp::spawn(Role::Api).await;
     let (ada, asset) = seeded(&app, DF_2997).await;
-    let csv = export(&app, &ada, asset, "csv").await;
+    let csv = export(&ada, asset, "csv").await;
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
@@ -199,7 +196,6 @@ async fn csv_has_every_column_and_no_formulas() {
     );
     let (s, e) = parts(
         ada.send(
-            &app,
             Method::GET,
             &format!("/api/assets/{asset}/comments/export?format=aaf"),
             None,

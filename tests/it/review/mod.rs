@@ -8,8 +8,7 @@ mod export;
 mod pages;
 mod still;
 
-use crate::accounts::exec;
-use crate::harness::TestApp;
+use crate::harness::{TestApp, exec};
 use uuid::Uuid;
 
 /// A 29.97 fps video master of 100 s starting at 01:00:00;00 (drop-frame): its asset and

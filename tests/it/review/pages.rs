@@ -5,15 +5,15 @@
 
 use super::export::bulk_comments;
 use super::{NDF_25, seed_video};
-use crate::accounts::{Browser, count, exec, login, parts, seed_user};
 use crate::harness::TestApp;
+use crate::harness::{ApiClient, count, exec, parts, seed_user};
 use mm::auth::Role as UserRole;
 use mm::config::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn get(app: &TestApp, who: &Browser, path: &str) -> (u16, Value, usize) {
-    let r = who.send(app, Method::GET, path, None).await;
+async fn get(who: &ApiClient, path: &str) -> (u16, Value, usize) {
+    let r = who.send(Method::GET, path, None).await;
     let s = r.status().as_u16();
     let text = r.text().await.unwrap();
     (
@@ -24,14 +24,14 @@ async fn get(app: &TestApp, who: &Browser, path: &str) -> (u16, Value, usize) {
 }
 
 /// Every comment of the asset's current version, page by page: (ids in order, pages).
-async fn walk(app: &TestApp, who: &Browser, asset: uuid::Uuid, limit: &str) -> (Vec<Value>, usize) {
+async fn walk(who: &ApiClient, asset: uuid::Uuid, limit: &str) -> (Vec<Value>, usize) {
     let (mut all, mut pages, mut cursor) = (Vec::new(), 0, None::<String>);
     loop {
         let mut path = format!("/api/assets/{asset}/comments?{limit}");
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={c}"));
         }
-        let (s, page, _) = get(app, who, &path).await;
+        let (s, page, _) = get(who, &path).await;
         assert_eq!(s, 200, "{page}");
         pages += 1;
         all.extend(page["comments"].as_array().unwrap().iter().cloned());
@@ -48,7 +48,7 @@ async fn walk(app: &TestApp, who: &Browser, asset: uuid::Uuid, limit: &str) -> (
 async fn the_list_comes_in_bounded_pages_by_cursor_with_drawings_left_out() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Viewer);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, _) = seed_video(&app, NDF_25);
     bulk_comments(&app, asset, 450);
     // 100 drawings of about 60 KiB each: inline, the first page would be 6 MB.
@@ -62,7 +62,7 @@ async fn the_list_comes_in_bounded_pages_by_cursor_with_drawings_left_out() {
         ),
     );
     let path = format!("/api/assets/{asset}/comments");
-    let (s, first, bytes) = get(&app, &ada, &path).await;
+    let (s, first, bytes) = get(&ada, &path).await;
     assert_eq!(s, 200);
     let listed = first["comments"].as_array().unwrap();
     assert_eq!(listed.len(), 200, "the default page is 200 rows");
@@ -77,7 +77,6 @@ async fn the_list_comes_in_bounded_pages_by_cursor_with_drawings_left_out() {
     assert_eq!(listed[199]["has_drawing"], false);
     // The drawing itself comes with the comment.
     let (s, one, _) = get(
-        &app,
         &ada,
         &format!("/api/comments/{}", drawn["id"].as_str().unwrap()),
     )
@@ -94,7 +93,7 @@ async fn the_list_comes_in_bounded_pages_by_cursor_with_drawings_left_out() {
 
     // The cursor walks every comment once, in order, at any page size.
     for (limit, want_pages) in [("limit=500", 1), ("limit=200", 3), ("limit=7", 65)] {
-        let (all, pages) = walk(&app, &ada, asset, limit).await;
+        let (all, pages) = walk(&ada, asset, limit).await;
         assert_eq!(pages, want_pages, "{limit}");
         let frames: Vec<i64> = all.iter().map(|c| c["frame"].as_i64().unwrap()).collect();
         assert_eq!(
@@ -113,16 +112,11 @@ async fn the_list_comes_in_bounded_pages_by_cursor_with_drawings_left_out() {
         ("cursor=1.2.3", "invalid-cursor"),
         ("page=2", "invalid-query"),
     ] {
-        let (s, e, _) = get(&app, &ada, &format!("{path}?{q}")).await;
+        let (s, e, _) = get(&ada, &format!("{path}?{q}")).await;
         assert_eq!((s, e["code"].as_str()), (400, Some(code)), "{q}: {e}");
         assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let (s, _, _) = get(
-        &app,
-        &ada,
-        "/api/comments/00000000-0000-0000-0000-000000000000",
-    )
-    .await;
+    let (s, _, _) = get(&ada, "/api/comments/00000000-0000-0000-0000-000000000000").await;
     assert_eq!(s, 404);
 }
 
@@ -130,14 +124,13 @@ async fn the_list_comes_in_bounded_pages_by_cursor_with_drawings_left_out() {
 async fn a_page_never_splits_a_thread_and_resolved_filters_the_pages() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Editor);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, _) = seed_video(&app, NDF_25);
     let path = format!("/api/assets/{asset}/comments");
     let mut ids = Vec::new();
     for frame in [10, 20, 30] {
         let (s, c) = parts(
             ada.send(
-                &app,
                 Method::POST,
                 &path,
                 Some(&json!({"frame": frame, "body": "top"})),
@@ -150,15 +143,15 @@ async fn a_page_never_splits_a_thread_and_resolved_filters_the_pages() {
     }
     for n in 0..3 {
         let body = json!({"parent_id": ids[0], "body": format!("reply {n}")});
-        let (s, _) = parts(ada.send(&app, Method::POST, &path, Some(&body)).await).await;
+        let (s, _) = parts(ada.send(Method::POST, &path, Some(&body)).await).await;
         assert_eq!(s, 201);
     }
     // The first thread is 4 rows: with limit 2 it comes whole and alone.
-    let (_, p1, _) = get(&app, &ada, &format!("{path}?limit=2")).await;
+    let (_, p1, _) = get(&ada, &format!("{path}?limit=2")).await;
     assert_eq!(p1["comments"].as_array().unwrap().len(), 1);
     assert_eq!(p1["comments"][0]["replies"].as_array().unwrap().len(), 3);
     let next = p1["next"].as_str().unwrap();
-    let (_, p2, _) = get(&app, &ada, &format!("{path}?limit=2&cursor={next}")).await;
+    let (_, p2, _) = get(&ada, &format!("{path}?limit=2&cursor={next}")).await;
     let frames: Vec<i64> = p2["comments"]
         .as_array()
         .unwrap()
@@ -170,7 +163,6 @@ async fn a_page_never_splits_a_thread_and_resolved_filters_the_pages() {
 
     let (s, _) = parts(
         ada.send(
-            &app,
             Method::POST,
             &format!("/api/comments/{}/resolve", ids[1]),
             None,
@@ -179,11 +171,10 @@ async fn a_page_never_splits_a_thread_and_resolved_filters_the_pages() {
     )
     .await;
     assert_eq!(s, 200);
-    let (_, open, _) = get(&app, &ada, &format!("{path}?resolved=false&limit=1")).await;
+    let (_, open, _) = get(&ada, &format!("{path}?resolved=false&limit=1")).await;
     assert_eq!(open["comments"][0]["id"], ids[0].as_str());
     let next = open["next"].as_str().unwrap();
     let (_, rest, _) = get(
-        &app,
         &ada,
         &format!("{path}?resolved=false&limit=1&cursor={next}"),
     )
@@ -196,17 +187,16 @@ async fn a_page_never_splits_a_thread_and_resolved_filters_the_pages() {
 async fn the_caps_hold_when_comments_are_posted_at_once() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Editor);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, version) = seed_video(&app, NDF_25);
     bulk_comments(&app, asset, 4990);
     let path = format!("/api/assets/{asset}/comments");
     // 20 at once for the last 10 places: exactly 10 get in.
     let posts = (0..20).map(|i| {
-        let (app, ada, path) = (&app, &ada, &path);
+        let (ada, path) = (&ada, &path);
         async move {
             parts(
                 ada.send(
-                    app,
                     Method::POST,
                     path,
                     Some(&json!({"frame": i, "body": "late"})),
@@ -238,12 +228,11 @@ async fn the_caps_hold_when_comments_are_posted_at_once() {
 async fn a_comment_takes_at_most_200_replies() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ada@mm.test", UserRole::Editor);
-    let ada = login(&app, "ada@mm.test").await;
+    let ada = ApiClient::login(&app, "ada@mm.test").await;
     let (asset, version) = seed_video(&app, NDF_25);
     let path = format!("/api/assets/{asset}/comments");
     let (_, top) = parts(
         ada.send(
-            &app,
             Method::POST,
             &path,
             Some(&json!({"frame": 5, "body": "top"})),
@@ -261,9 +250,9 @@ async fn a_comment_takes_at_most_200_replies() {
         ),
     );
     let reply = json!({"parent_id": id, "body": "one more"});
-    let (s, _) = parts(ada.send(&app, Method::POST, &path, Some(&reply)).await).await;
+    let (s, _) = parts(ada.send(Method::POST, &path, Some(&reply)).await).await;
     assert_eq!(s, 201);
-    let (s, e) = parts(ada.send(&app, Method::POST, &path, Some(&reply)).await).await;
+    let (s, e) = parts(ada.send(Method::POST, &path, Some(&reply)).await).await;
     assert_eq!(
         (s, e["code"].as_str()),
         (400, Some("too-many-replies")),

@@ -4,7 +4,7 @@
 //! at a frame is refused. Each still format mm reads (JPEG, TIFF, WebP, GIF) is probed and
 //! rendered by the same code, and bytes that are no picture fail with a reason.
 
-use crate::accounts::{count, login, parts, seed_user};
+use crate::harness::{ApiClient, count, parts, seed_user};
 use crate::ingest::Ingest;
 use crate::preview::clips::ffprobe_json;
 use crate::preview::job::{PREVIEW_ENV, id, preview_job, version_of};
@@ -104,9 +104,9 @@ async fn an_uploaded_png_becomes_a_ready_image_reviewed_at_no_time() {
 
     // The page shows the still with the review panel and the drawing tools.
     seed_user(&t.app, "ada@mm.test", UserRole::Viewer);
-    let ada = login(&t.app, "ada@mm.test").await;
+    let ada = ApiClient::login(&t.app, "ada@mm.test").await;
     let r = ada
-        .send(&t.app, Method::GET, &format!("/assets/{asset_id}"), None)
+        .send(Method::GET, &format!("/assets/{asset_id}"), None)
         .await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
@@ -123,7 +123,6 @@ async fn an_uploaded_png_becomes_a_ready_image_reviewed_at_no_time() {
     let rect = json!({"shapes": [{"tool": "rect", "color": "#ff3b30", "width": 0.004, "x": 0.2, "y": 0.3, "w": 0.4, "h": 0.4}]});
     let (s, c) = parts(
         ada.send(
-            &t.app,
             Method::POST,
             &path,
             Some(&json!({"body": "Logo too small", "drawing": rect})),
@@ -145,7 +144,7 @@ async fn an_uploaded_png_becomes_a_ready_image_reviewed_at_no_time() {
         json!({"frame": 0, "body": "at a frame"}),
         json!({"seconds": 1.0, "body": "at a time"}),
     ] {
-        let (s, e) = parts(ada.send(&t.app, Method::POST, &path, Some(&bad)).await).await;
+        let (s, e) = parts(ada.send(Method::POST, &path, Some(&bad)).await).await;
         assert_eq!(s, 400, "{bad}: {e}");
         assert!(e["code"].is_string() && e["message"].is_string(), "{e}");
     }
@@ -154,12 +153,11 @@ async fn an_uploaded_png_becomes_a_ready_image_reviewed_at_no_time() {
         &format!("SELECT count(*) AS n FROM comments WHERE asset_id = '{asset_id}'"),
     );
     assert_eq!(n, 1);
-    let (_, list) = parts(ada.send(&t.app, Method::GET, &path, None).await).await;
+    let (_, list) = parts(ada.send(Method::GET, &path, None).await).await;
     assert_eq!(list["frame_rate"], json!(null));
     assert_eq!(list["comments"][0]["has_drawing"], true);
     let (_, one) = parts(
         ada.send(
-            &t.app,
             Method::GET,
             &format!("/api/comments/{}", c["id"].as_str().unwrap()),
             None,

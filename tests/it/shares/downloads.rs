@@ -3,8 +3,8 @@
 //! share's activity and the audit log with the guest's identity.
 
 use super::{gpath, gsend, guest, identify, share};
-use crate::accounts::{count, login, seed_user};
 use crate::harness::TestApp;
+use crate::harness::{ApiClient, count, seed_user};
 use crate::review::{DF_2997, seed_video};
 use mm::auth::Role as UserRole;
 use mm::config::Role;
@@ -22,7 +22,7 @@ fn rung(name: &str, height: u32) -> serde_json::Value {
 async fn downloads_follow_the_links_permission_and_are_audited_with_the_guest() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let (asset, version) = seed_video(&app, DF_2997);
     let st = storage::open(&app.config()).await.unwrap();
     let dir = format!("previews/{asset}/{version}");
@@ -69,15 +69,13 @@ async fn downloads_follow_the_links_permission_and_are_audited_with_the_guest() 
             &format!("/assets/{asset}/download?kind={kind}"),
         )
     };
-    let (_, none) = share(&app, &ed, json!({"asset_ids": [asset]})).await;
+    let (_, none) = share(&ed, json!({"asset_ids": [asset]})).await;
     let (_, proxy) = share(
-        &app,
         &ed,
         json!({"asset_ids": [asset], "allow_download": "proxy"}),
     )
     .await;
     let (id, original) = share(
-        &app,
         &ed,
         json!({"asset_ids": [asset], "allow_download": "original"}),
     )

@@ -3,8 +3,8 @@
 //! with nothing stored.
 
 use super::{gsend, guest, identify, share};
-use crate::accounts::{count, login, parts, seed_user};
 use crate::harness::TestApp;
+use crate::harness::{ApiClient, count, parts, seed_user};
 use crate::review::{DF_2997, add_version, seed_video};
 use mm::auth::Role as UserRole;
 use mm::config::Role;
@@ -16,16 +16,14 @@ use uuid::Uuid;
 async fn a_guest_sees_only_the_shared_version_and_comments_for_everyone() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let (asset, v1) = seed_video(&app, DF_2997);
     let (other, _) = seed_video(&app, DF_2997);
     let post = |body: serde_json::Value| {
         let ed = &ed;
-        let app = &app;
         async move {
             let (s, c) = parts(
                 ed.send(
-                    app,
                     Method::POST,
                     &format!("/api/assets/{asset}/comments"),
                     Some(&body),
@@ -42,12 +40,7 @@ async fn a_guest_sees_only_the_shared_version_and_comments_for_everyone() {
         post(json!({"frame": 20, "body": "TEAM-ONLY budget talk", "visibility": "team"})).await;
     post(json!({"parent_id": open, "body": "TEAM-ONLY reply", "visibility": "team"})).await;
     post(json!({"parent_id": open, "body": "open reply", "visibility": "everyone"})).await;
-    let (_, token) = share(
-        &app,
-        &ed,
-        json!({"asset_ids": [asset], "version": "pinned"}),
-    )
-    .await;
+    let (_, token) = share(&ed, json!({"asset_ids": [asset], "version": "pinned"})).await;
     // A newer version after the link was made: a pinned link keeps showing v1.
     let v2 = Uuid::new_v4();
     add_version(&app, asset, v2, 2, DF_2997);
@@ -150,12 +143,7 @@ async fn a_guest_sees_only_the_shared_version_and_comments_for_everyone() {
     assert_eq!(page.status(), 404);
 
     // With show_versions, every version of the shared asset (and still no other asset).
-    let (_, all) = share(
-        &app,
-        &ed,
-        json!({"asset_ids": [asset], "show_versions": true}),
-    )
-    .await;
+    let (_, all) = share(&ed, json!({"asset_ids": [asset], "show_versions": true})).await;
     let (s, l2) = gsend(
         &app,
         &g,
@@ -200,7 +188,7 @@ async fn a_guest_sees_only_the_shared_version_and_comments_for_everyone() {
 async fn each_permission_allows_what_it_says_and_refuses_the_rest_with_nothing_stored() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let (asset, version) = seed_video(&app, DF_2997);
     let comment = json!({"frame": 30, "body": "logo too big"});
     let decision = json!({"decision": "approved"});
@@ -214,12 +202,7 @@ async fn each_permission_allows_what_it_says_and_refuses_the_rest_with_nothing_s
     };
 
     // view: reads, never writes.
-    let (_, view) = share(
-        &app,
-        &ed,
-        json!({"asset_ids": [asset], "permissions": "view"}),
-    )
-    .await;
+    let (_, view) = share(&ed, json!({"asset_ids": [asset], "permissions": "view"})).await;
     let g = guest();
     identify(&app, &g, &view, "Vera").await;
     let (s, b) = gsend(
@@ -255,12 +238,7 @@ async fn each_permission_allows_what_it_says_and_refuses_the_rest_with_nothing_s
     assert_eq!(stored(&app), (0, 0));
 
     // comment: comments once named; decisions refused.
-    let (_, talk) = share(
-        &app,
-        &ed,
-        json!({"asset_ids": [asset], "permissions": "comment"}),
-    )
-    .await;
+    let (_, talk) = share(&ed, json!({"asset_ids": [asset], "permissions": "comment"})).await;
     let g = guest();
     let (s, b) = gsend(
         &app,
@@ -388,12 +366,7 @@ async fn each_permission_allows_what_it_says_and_refuses_the_rest_with_nothing_s
     );
 
     // approve: decides; the status follows; bad decisions refused.
-    let (_, yes) = share(
-        &app,
-        &ed,
-        json!({"asset_ids": [asset], "permissions": "approve"}),
-    )
-    .await;
+    let (_, yes) = share(&ed, json!({"asset_ids": [asset], "permissions": "approve"})).await;
     let g = guest();
     let (s, _) = gsend(
         &app,
@@ -435,19 +408,13 @@ async fn each_permission_allows_what_it_says_and_refuses_the_rest_with_nothing_s
 
     // The team sees both, marked as guests.
     let (_, team) = parts(
-        ed.send(
-            &app,
-            Method::GET,
-            &format!("/api/assets/{asset}/comments"),
-            None,
-        )
-        .await,
+        ed.send(Method::GET, &format!("/api/assets/{asset}/comments"), None)
+            .await,
     )
     .await;
     assert_eq!(team["comments"][0]["author"]["guest"], true);
     let (_, rv) = parts(
         ed.send(
-            &app,
             Method::GET,
             &format!("/api/versions/{version}/review"),
             None,

@@ -3,8 +3,8 @@
 //! cover only the shared version's previews for at most 15 minutes; tokens stay out of logs.
 
 use super::{gsend, guest, share};
-use crate::accounts::{count, exec, login, parts, seed_user};
 use crate::harness::TestApp;
+use crate::harness::{ApiClient, count, exec, parts, seed_user};
 use crate::review::{DF_2997, seed_video};
 use mm::auth::Role as UserRole;
 use mm::config::Role;
@@ -15,22 +15,16 @@ use serde_json::json;
 async fn closed_links_answer_a_readable_page_and_json_never_a_500() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let (asset, _) = seed_video(&app, DF_2997);
-    let (revoked_id, revoked) = share(&app, &ed, json!({"asset_ids": [asset]})).await;
+    let (revoked_id, revoked) = share(&ed, json!({"asset_ids": [asset]})).await;
     let (expired_id, expired) = share(
-        &app,
         &ed,
         json!({"asset_ids": [asset], "expires_at": "2099-01-01T00:00:00Z"}),
     )
     .await;
-    ed.send(
-        &app,
-        Method::DELETE,
-        &format!("/api/shares/{revoked_id}"),
-        None,
-    )
-    .await;
+    ed.send(Method::DELETE, &format!("/api/shares/{revoked_id}"), None)
+        .await;
     exec(
         &app,
         &format!(
@@ -86,10 +80,9 @@ async fn a_password_is_asked_first_and_wrong_guesses_are_throttled() {
         .spawn()
         .await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let (asset, _) = seed_video(&app, DF_2997);
     let (id, token) = share(
-        &app,
         &ed,
         json!({"asset_ids": [asset], "password": "open sesame please", "permissions": "comment"}),
     )
@@ -181,7 +174,6 @@ async fn a_password_is_asked_first_and_wrong_guesses_are_throttled() {
 
     // From another address (another link key here: a fresh link), the right password opens.
     let (id2, token2) = share(
-        &app,
         &ed,
         json!({"asset_ids": [asset], "password": "open sesame please"}),
     )
@@ -214,7 +206,6 @@ async fn a_password_is_asked_first_and_wrong_guesses_are_throttled() {
     // A new password locks the guest out again.
     let (s, _) = parts(
         ed.send(
-            &app,
             Method::PATCH,
             &format!("/api/shares/{id2}"),
             Some(&json!({"password": "another long secret"})),
@@ -249,9 +240,9 @@ async fn a_password_is_asked_first_and_wrong_guesses_are_throttled() {
 async fn playback_tokens_cover_only_the_shared_version_for_at_most_15_minutes() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let (asset, version) = seed_video(&app, DF_2997);
-    let (_, token) = share(&app, &ed, json!({"asset_ids": [asset]})).await;
+    let (_, token) = share(&ed, json!({"asset_ids": [asset]})).await;
     let g = guest();
     let (s, b) = gsend(
         &app,
@@ -274,7 +265,7 @@ async fn playback_tokens_cover_only_the_shared_version_for_at_most_15_minutes() 
     let soon = (time::OffsetDateTime::now_utc() + time::Duration::minutes(3))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    let (_, short) = share(&app, &ed, json!({"asset_ids": [asset], "expires_at": soon})).await;
+    let (_, short) = share(&ed, json!({"asset_ids": [asset], "expires_at": soon})).await;
     let (_, b) = gsend(
         &app,
         &g,

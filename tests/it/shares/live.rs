@@ -2,8 +2,8 @@
 //! kept per link (opened, played, commented, decided) and in the audit log.
 
 use super::{gsend, guest, identify, share};
-use crate::accounts::{count, login, parts, seed_user};
 use crate::harness::TestApp;
+use crate::harness::{ApiClient, count, parts, seed_user};
 use crate::review::{DF_2997, seed_video};
 use futures_util::StreamExt;
 use mm::auth::Role as UserRole;
@@ -16,14 +16,9 @@ use std::time::Duration;
 async fn guest_comments_and_decisions_reach_the_team_live_and_the_activity() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let (asset, version) = seed_video(&app, DF_2997);
-    let (id, token) = share(
-        &app,
-        &ed,
-        json!({"asset_ids": [asset], "permissions": "approve"}),
-    )
-    .await;
+    let (id, token) = share(&ed, json!({"asset_ids": [asset], "permissions": "approve"})).await;
     let r = ed
         .client
         .get(app.url(&format!("/api/assets/{asset}/events")))
@@ -85,13 +80,8 @@ async fn guest_comments_and_decisions_reach_the_team_live_and_the_activity() {
         .unwrap_or_else(|_| panic!("guest events not seen within 2 s: {text}"));
 
     let (s, a) = parts(
-        ed.send(
-            &app,
-            Method::GET,
-            &format!("/api/shares/{id}/activity"),
-            None,
-        )
-        .await,
+        ed.send(Method::GET, &format!("/api/shares/{id}/activity"), None)
+            .await,
     )
     .await;
     assert_eq!(s, 200, "{a}");

@@ -9,8 +9,8 @@ mod guest_limits;
 mod live;
 mod team;
 
-use crate::accounts::{Browser, exec, new_client, parts};
 use crate::harness::TestApp;
+use crate::harness::{ApiClient, exec, new_client, parts};
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -50,12 +50,8 @@ pub fn seed_for_matrix(
 }
 
 /// Creates a share as `who`; returns its id and the link's token.
-pub async fn share(app: &TestApp, who: &Browser, body: Value) -> (String, String) {
-    let (s, b) = parts(
-        who.send(app, Method::POST, "/api/shares", Some(&body))
-            .await,
-    )
-    .await;
+pub async fn share(who: &ApiClient, body: Value) -> (String, String) {
+    let (s, b) = parts(who.send(Method::POST, "/api/shares", Some(&body)).await).await;
     assert_eq!(s, 201, "{b}");
     let url = b["url"].as_str().unwrap();
     let token = url.rsplit('/').next().unwrap().to_string();

@@ -2,8 +2,8 @@
 //! revoked and audited; review sets in order; every bad input refused with nothing stored.
 
 use super::{gsend, guest, share};
-use crate::accounts::{count, login, parts, seed_user};
 use crate::harness::TestApp;
+use crate::harness::{ApiClient, count, parts, seed_user};
 use crate::review::{DF_2997, seed_video};
 use mm::auth::Role as UserRole;
 use mm::config::Role;
@@ -14,15 +14,11 @@ use serde_json::json;
 async fn a_share_is_answered_once_stored_as_a_hash_changed_and_revoked() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = login(&app, "ed@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
     let (asset, _) = seed_video(&app, DF_2997);
     let body = json!({"asset_ids": [asset], "permissions": "comment", "allow_download": "proxy",
         "expires_at": "2099-01-01T00:00:00Z", "password": "a long enough secret"});
-    let (s, b) = parts(
-        ed.send(&app, Method::POST, "/api/shares", Some(&body))
-            .await,
-    )
-    .await;
+    let (s, b) = parts(ed.send(Method::POST, "/api/shares", Some(&body)).await).await;
     assert_eq!(s, 201, "{b}");
     let url = b["url"].as_str().unwrap();
     let token = url
@@ -65,13 +61,8 @@ async fn a_share_is_answered_once_stored_as_a_hash_changed_and_revoked() {
 
     // Listed (by asset too) without the URL or the token.
     let (s, l) = parts(
-        ed.send(
-            &app,
-            Method::GET,
-            &format!("/api/shares?asset_id={asset}"),
-            None,
-        )
-        .await,
+        ed.send(Method::GET, &format!("/api/shares?asset_id={asset}"), None)
+            .await,
     )
     .await;
     assert_eq!(s, 200);
@@ -79,7 +70,6 @@ async fn a_share_is_answered_once_stored_as_a_hash_changed_and_revoked() {
     assert!(!l.to_string().contains(token) && !l.to_string().contains("argon2"));
     let (_, other) = parts(
         ed.send(
-            &app,
             Method::GET,
             &format!("/api/shares?asset_id={}", uuid::Uuid::new_v4()),
             None,
@@ -91,13 +81,8 @@ async fn a_share_is_answered_once_stored_as_a_hash_changed_and_revoked() {
 
     let patch = json!({"permissions": "approve", "expires_at": null, "password": null});
     let (s, p) = parts(
-        ed.send(
-            &app,
-            Method::PATCH,
-            &format!("/api/shares/{id}"),
-            Some(&patch),
-        )
-        .await,
+        ed.send(Method::PATCH, &format!("/api/shares/{id}"), Some(&patch))
+            .await,
     )
     .await;
     assert_eq!(s, 200, "{p}");
@@ -109,13 +94,13 @@ async fn a_share_is_answered_once_stored_as_a_hash_changed_and_revoked() {
     let (s, _) = gsend(&app, &g, Method::GET, token, "/share", None).await;
     assert_eq!(s, 200);
     let r = ed
-        .send(&app, Method::DELETE, &format!("/api/shares/{id}"), None)
+        .send(Method::DELETE, &format!("/api/shares/{id}"), None)
         .await;
     assert_eq!(r.status(), 204);
     let (s, e) = gsend(&app, &g, Method::GET, token, "/share", None).await;
     assert_eq!((s, e["code"].as_str()), (410, Some("share-revoked")));
     let (_, v) = parts(
-        ed.send(&app, Method::GET, &format!("/api/shares/{id}"), None)
+        ed.send(Method::GET, &format!("/api/shares/{id}"), None)
             .await,
     )
     .await;
@@ -123,7 +108,6 @@ async fn a_share_is_answered_once_stored_as_a_hash_changed_and_revoked() {
     // A revoked link stays revoked.
     let (s, _) = parts(
         ed.send(
-            &app,
             Method::PATCH,
             &format!("/api/shares/{id}"),
             Some(&json!({"permissions": "view"})),
@@ -158,12 +142,12 @@ async fn bad_share_input_is_refused_with_nothing_stored() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
     seed_user(&app, "vi@mm.test", UserRole::Viewer);
-    let ed = login(&app, "ed@mm.test").await;
-    let vi = login(&app, "vi@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
+    let vi = ApiClient::login(&app, "vi@mm.test").await;
     let (asset, _) = seed_video(&app, DF_2997);
     // An asset without any version yet.
     let bare = uuid::Uuid::new_v4();
-    crate::accounts::exec(
+    crate::harness::exec(
         &app,
         &format!(
             "INSERT INTO assets (id, title, media_type, filename, size_bytes, status, version_count) VALUES ('{bare}', 'Bare', 'video', 'b.mov', 1, 'stored', 0)"
@@ -225,11 +209,7 @@ async fn bad_share_input_is_refused_with_nothing_stored() {
         (json!({"asset_ids": ["not-a-uuid"]}), 400, "invalid-json"),
     ];
     for (body, status, code) in cases {
-        let (s, b) = parts(
-            ed.send(&app, Method::POST, "/api/shares", Some(&body))
-                .await,
-        )
-        .await;
+        let (s, b) = parts(ed.send(Method::POST, "/api/shares", Some(&body)).await).await;
         assert_eq!(s, status, "{body}: {b}");
         assert_eq!(b["code"], code, "{body}: {b}");
         assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()));
@@ -237,7 +217,6 @@ async fn bad_share_input_is_refused_with_nothing_stored() {
     // A viewer may not share.
     let (s, _) = parts(
         vi.send(
-            &app,
             Method::POST,
             "/api/shares",
             Some(&json!({"asset_ids": [asset]})),
@@ -255,7 +234,7 @@ async fn bad_share_input_is_refused_with_nothing_stored() {
         0
     );
 
-    let (id, _) = share(&app, &ed, json!({"asset_ids": [asset]})).await;
+    let (id, _) = share(&ed, json!({"asset_ids": [asset]})).await;
     for (body, code) in [
         (json!({}), "nothing-to-change"),
         (json!({"permissions": "all"}), "invalid-share"),
@@ -267,13 +246,8 @@ async fn bad_share_input_is_refused_with_nothing_stored() {
         (json!({"asset_ids": [asset]}), "invalid-json"),
     ] {
         let (s, b) = parts(
-            ed.send(
-                &app,
-                Method::PATCH,
-                &format!("/api/shares/{id}"),
-                Some(&body),
-            )
-            .await,
+            ed.send(Method::PATCH, &format!("/api/shares/{id}"), Some(&body))
+                .await,
         )
         .await;
         assert_eq!(
@@ -293,16 +267,11 @@ async fn bad_share_input_is_refused_with_nothing_stored() {
         format!("/api/shares/{unknown}"),
         format!("/api/shares/{unknown}/activity"),
     ] {
-        let (s, _) = parts(ed.send(&app, Method::GET, &path, None).await).await;
+        let (s, _) = parts(ed.send(Method::GET, &path, None).await).await;
         assert_eq!(s, 404, "{path}");
     }
     let r = ed
-        .send(
-            &app,
-            Method::DELETE,
-            &format!("/api/shares/{unknown}"),
-            None,
-        )
+        .send(Method::DELETE, &format!("/api/shares/{unknown}"), None)
         .await;
     assert_eq!(r.status(), 404);
 }
@@ -312,14 +281,13 @@ async fn review_sets_keep_their_order_and_share_as_one_link() {
     let app = TestApp::spawn(Role::Api).await;
     seed_user(&app, "ed@mm.test", UserRole::Editor);
     seed_user(&app, "vi@mm.test", UserRole::Viewer);
-    let ed = login(&app, "ed@mm.test").await;
-    let vi = login(&app, "vi@mm.test").await;
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
+    let vi = ApiClient::login(&app, "vi@mm.test").await;
     let (a, _) = seed_video(&app, DF_2997);
     let (b, _) = seed_video(&app, DF_2997);
     let (c, _) = seed_video(&app, DF_2997);
     let (s, set) = parts(
         ed.send(
-            &app,
             Method::POST,
             "/api/review-sets",
             Some(&json!({"name": " Spots ", "asset_ids": [c, a, b]})),
@@ -333,7 +301,6 @@ async fn review_sets_keep_their_order_and_share_as_one_link() {
     let sid = set["id"].as_str().unwrap().to_string();
     let (s, set2) = parts(
         ed.send(
-            &app,
             Method::PATCH,
             &format!("/api/review-sets/{sid}"),
             Some(&json!({"asset_ids": [b, c]})),
@@ -344,14 +311,13 @@ async fn review_sets_keep_their_order_and_share_as_one_link() {
     assert_eq!(s, 200, "{set2}");
     assert_eq!(set2["asset_ids"], json!([b, c]));
     // Viewers read sets (to filter the library) but cannot change them.
-    let (s, l) = parts(vi.send(&app, Method::GET, "/api/review-sets", None).await).await;
+    let (s, l) = parts(vi.send(Method::GET, "/api/review-sets", None).await).await;
     assert_eq!(
         (s, l["review_sets"][0]["id"].as_str()),
         (200, Some(sid.as_str()))
     );
     let (s, _) = parts(
         vi.send(
-            &app,
             Method::PATCH,
             &format!("/api/review-sets/{sid}"),
             Some(&json!({"name": "x"})),
@@ -369,7 +335,6 @@ async fn review_sets_keep_their_order_and_share_as_one_link() {
     ] {
         let (s, e) = parts(
             ed.send(
-                &app,
                 Method::PATCH,
                 &format!("/api/review-sets/{sid}"),
                 Some(&body),
@@ -381,7 +346,6 @@ async fn review_sets_keep_their_order_and_share_as_one_link() {
     }
     let (s, _) = parts(
         ed.send(
-            &app,
             Method::POST,
             "/api/review-sets",
             Some(&json!({"name": "No assets"})),
@@ -393,7 +357,7 @@ async fn review_sets_keep_their_order_and_share_as_one_link() {
     assert_eq!(count(&app, "SELECT count(*) AS n FROM review_sets"), 1);
 
     // A share of the set shows its assets in the set's order, and no other.
-    let (_, token) = share(&app, &ed, json!({"set_id": sid})).await;
+    let (_, token) = share(&ed, json!({"set_id": sid})).await;
     let g = guest();
     let (s, sum) = gsend(&app, &g, Method::GET, &token, "/share", None).await;
     assert_eq!(s, 200, "{sum}");
@@ -418,7 +382,7 @@ async fn review_sets_keep_their_order_and_share_as_one_link() {
 
     // The library filters by set.
     let (s, lib) = parts(
-        vi.send(&app, Method::GET, &format!("/api/assets?set={sid}"), None)
+        vi.send(Method::GET, &format!("/api/assets?set={sid}"), None)
             .await,
     )
     .await;
@@ -435,16 +399,11 @@ async fn review_sets_keep_their_order_and_share_as_one_link() {
     assert_eq!(got, want);
 
     let r = ed
-        .send(
-            &app,
-            Method::DELETE,
-            &format!("/api/review-sets/{sid}"),
-            None,
-        )
+        .send(Method::DELETE, &format!("/api/review-sets/{sid}"), None)
         .await;
     assert_eq!(r.status(), 204);
     let (s, _) = parts(
-        ed.send(&app, Method::GET, &format!("/api/review-sets/{sid}"), None)
+        ed.send(Method::GET, &format!("/api/review-sets/{sid}"), None)
             .await,
     )
     .await;

@@ -61,13 +61,6 @@ impl Fixture {
     }
 }
 
-/// Known bytes: position-dependent, so a shifted or mixed body never matches.
-pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i * 31 + (i >> 16) * 7) as u8).wrapping_add(seed))
-        .collect()
-}
-
 /// A stream over `data` in chunks of `chunk` bytes, as a network body arrives.
 pub fn chunked(data: &[u8], chunk: usize) -> ByteStream {
     let chunks: Vec<std::io::Result<Bytes>> = data

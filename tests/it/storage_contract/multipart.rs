@@ -1,6 +1,7 @@
 //! The contract for multipart uploads and presigned URLs (used with a plain HTTP client).
 
-use super::{Fixture, MIB, TTL, chunked, pattern, put, read_all};
+use super::{Fixture, MIB, TTL, chunked, put, read_all};
+use crate::harness::data;
 use mm::storage::{Bucket, CompletedPart, PutOptions, Storage, StorageError};
 
 async fn upload_parts(
@@ -41,9 +42,9 @@ pub async fn multipart_round_trip(f: &Fixture) {
             .is_empty()
     );
     let parts = vec![
-        pattern(5 * MIB, 10),
-        pattern(5 * MIB + 17, 11),
-        pattern(5 * MIB + 123, 12),
+        data(5 * MIB, 10),
+        data(5 * MIB + 17, 11),
+        data(5 * MIB + 123, 12),
     ];
     let done = upload_parts(s, key, &id, &parts).await;
 
@@ -91,7 +92,7 @@ pub async fn multipart_complete_checks_parts(f: &Fixture) {
         .create_multipart(Bucket::Staging, key, None)
         .await
         .unwrap();
-    let parts = vec![pattern(5 * MIB, 20), pattern(MIB, 21)];
+    let parts = vec![data(5 * MIB, 20), data(MIB, 21)];
     let done = upload_parts(s, key, &id, &parts).await;
 
     let mut wrong_etag = done.clone();
@@ -142,7 +143,7 @@ pub async fn abort_then_complete_fails(f: &Fixture) {
         .create_multipart(Bucket::Staging, key, None)
         .await
         .unwrap();
-    let done = upload_parts(s, key, &id, &[pattern(1000, 30)]).await;
+    let done = upload_parts(s, key, &id, &[data(1000, 30)]).await;
     s.abort_multipart(Bucket::Staging, key, &id).await.unwrap();
     let no_upload = |r: Result<(), StorageError>| matches!(r, Err(StorageError::NoSuchUpload(_)));
     assert!(no_upload(
@@ -177,7 +178,7 @@ pub async fn abort_then_complete_fails(f: &Fixture) {
 pub async fn presigned_put_and_get(f: &Fixture) {
     let s = f.s();
     let key = "pre/My Clip ä.mov";
-    let data = pattern(3 * MIB + 5, 40);
+    let data = data(3 * MIB + 5, 40);
     let url = s
         .presign_put(Bucket::Staging, key, Some("video/quicktime"), TTL)
         .await
@@ -243,11 +244,7 @@ pub async fn presigned_parts(f: &Fixture) {
         .create_multipart(Bucket::Staging, key, None)
         .await
         .unwrap();
-    let parts = [
-        pattern(5 * MIB, 50),
-        pattern(5 * MIB, 51),
-        pattern(1024, 52),
-    ];
+    let parts = [data(5 * MIB, 50), data(5 * MIB, 51), data(1024, 52)];
     let mut done = Vec::new();
     for (i, data) in parts.iter().enumerate() {
         let n = i as u32 + 1;
@@ -288,7 +285,7 @@ pub async fn presigned_parts(f: &Fixture) {
 /// limit to 5 MiB so this runs without 5 GiB objects); the copy is whole and keeps its type.
 pub async fn large_copies_go_part_by_part(f: &Fixture) {
     let s = f.s();
-    let data = pattern(12 * MIB + 7, 60);
+    let data = data(12 * MIB + 7, 60);
     put(
         s,
         Bucket::Staging,

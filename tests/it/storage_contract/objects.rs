@@ -2,13 +2,14 @@
 //! atomic overwrite, and key validation.
 
 use super::get_range;
-use super::{Fixture, MIB, TTL, chunked, pattern, put, read_all};
+use super::{Fixture, MIB, TTL, chunked, put, read_all};
+use crate::harness::data;
 use futures_util::StreamExt;
 use mm::storage::{Bucket, PutOptions, RangeRequest, StorageError};
 
 pub async fn streamed_round_trip_and_head(f: &Fixture) {
     let s = f.s();
-    let data = pattern(12 * MIB + 3, 1);
+    let data = data(12 * MIB + 3, 1);
     let key = "rt/clip one (1).mov";
     let etag = put(s, Bucket::Staging, key, &data, Some("video/quicktime")).await;
     assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
@@ -35,7 +36,7 @@ pub async fn streamed_round_trip_and_head(f: &Fixture) {
 
 pub async fn ranges(f: &Fixture) {
     let s = f.s();
-    let data = pattern(100_000, 2);
+    let data = data(100_000, 2);
     let n = data.len() as u64;
     put(s, Bucket::Previews, "r/seg.m4s", &data, None).await;
     let cases = [
@@ -82,7 +83,7 @@ pub async fn ranges(f: &Fixture) {
 
 pub async fn copy_across_buckets(f: &Fixture) {
     let s = f.s();
-    let data = pattern(3 * MIB, 3);
+    let data = data(3 * MIB, 3);
     put(s, Bucket::Staging, "c/src.mp4", &data, Some("video/mp4")).await;
     let meta = s
         .copy(
@@ -165,7 +166,7 @@ pub async fn delete_is_idempotent(f: &Fixture) {
 pub async fn list_by_prefix_in_key_order(f: &Fixture) {
     let s = f.s();
     for (k, len) in [("p/b", 2), ("p/a", 1), ("p/c/d", 3), ("q/x", 4), ("pa", 5)] {
-        put(s, Bucket::Previews, k, &pattern(len, 0), None).await;
+        put(s, Bucket::Previews, k, &data(len, 0), None).await;
     }
     let keys = |v: Vec<mm::storage::ObjectMeta>| {
         v.into_iter().map(|m| (m.key, m.size)).collect::<Vec<_>>()

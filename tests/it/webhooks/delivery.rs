@@ -2,7 +2,8 @@
 //! retry after a 500 with the same `webhook-id`, the delivery log and redelivery.
 
 use super::{Receiver, verify_with_standardwebhooks};
-use crate::ingest::{Ingest, caller, data};
+use crate::harness::{ApiClient, caller, data};
+use crate::ingest::Ingest;
 use crate::review::{DF_2997, seed_video};
 use mm::auth::Role as UserRole;
 use reqwest::Method;
@@ -185,21 +186,16 @@ async fn every_event_arrives_signed_and_a_500_is_retried_with_the_same_id() {
 
     // The admin page lists the endpoint; its log page shows the attempts.
     let _ = admin;
-    let page = crate::accounts::login(&ing.app, "admin@mm.test").await;
+    let page = ApiClient::login(&ing.app, "admin@mm.test").await;
     let html = page
-        .send(&ing.app, Method::GET, "/admin/webhooks", None)
+        .send(Method::GET, "/admin/webhooks", None)
         .await
         .text()
         .await
         .unwrap();
     assert!(html.contains(&rx.url("/hooks/mm")), "{html}");
     let html = page
-        .send(
-            &ing.app,
-            Method::GET,
-            &format!("/admin/webhooks/{hook}"),
-            None,
-        )
+        .send(Method::GET, &format!("/admin/webhooks/{hook}"), None)
         .await
         .text()
         .await
@@ -303,8 +299,8 @@ async fn an_event_emitted_while_no_worker_runs_is_delivered_once_one_starts() {
     assert_eq!(s, 201);
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert!(rx.received().is_empty());
-    assert_eq!(ing.count("webhook_events"), 1);
-    assert_eq!(ing.count("webhook_deliveries"), 1);
+    assert_eq!(crate::harness::rows(&ing.app, "webhook_events"), 1);
+    assert_eq!(crate::harness::rows(&ing.app, "webhook_deliveries"), 1);
 
     // A worker starts later and delivers it.
     let stop = tokio_util::sync::CancellationToken::new();

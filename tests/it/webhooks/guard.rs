@@ -3,7 +3,8 @@
 //! endpoint whose every delivery failed for MM_WEBHOOK_DISABLE_AFTER is disabled, saying why.
 
 use super::Receiver;
-use crate::ingest::{Ingest, caller, refused};
+use crate::harness::caller;
+use crate::ingest::{Ingest, refused};
 use crate::review::{DF_2997, seed_video};
 use mm::auth::Role as UserRole;
 use reqwest::Method;
@@ -62,7 +63,7 @@ async fn private_addresses_and_bad_bodies_are_refused_at_registration() {
     ] {
         refused(&post(body).await, 400, code);
     }
-    assert_eq!(ing.count("webhook_endpoints"), 0);
+    assert_eq!(crate::harness::rows(&ing.app, "webhook_endpoints"), 0);
     // A public address is accepted; a Manager may not register one.
     let (s, ok) = post(json!({"url": "https://8.8.8.8/mm", "events": ["asset.ready"]})).await;
     assert_eq!(s, 201, "{ok}");
@@ -93,10 +94,13 @@ async fn delivery_refuses_a_loopback_endpoint_and_disables_it_after_days_of_fail
     let id = uuid::Uuid::new_v4();
     // A name, so the check is the one after DNS resolution.
     let url = format!("http://localhost:{}/hook", rx.port);
-    ing.sql(&format!(
-        "INSERT INTO webhook_endpoints (id, url, events, secret, failing_since) VALUES \
+    crate::harness::exec(
+        &ing.app,
+        &format!(
+            "INSERT INTO webhook_endpoints (id, url, events, secret, failing_since) VALUES \
          ('{id}', '{url}', '{{comment.created}}', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now() - interval '4 days')"
-    ));
+        ),
+    );
     let (asset, _) = seed_video(&ing.app, DF_2997);
     let (s, c) = ing
         .post(

@@ -2,7 +2,8 @@
 //! another body is 422; keys are bounded and private to their user; after 24 hours a key is
 //! new again, and the sweep removes it.
 
-use crate::ingest::{Ingest, caller, refused};
+use crate::harness::caller;
+use crate::ingest::{Ingest, refused};
 use mm::auth::Role as UserRole;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -43,7 +44,7 @@ async fn a_repeated_upload_start_answers_the_first_upload() {
     assert_eq!(s, 201, "{again}");
     assert_eq!(replayed.as_deref(), Some("true"));
     assert_eq!(again, first);
-    assert_eq!(ing.count("uploads"), 1);
+    assert_eq!(crate::harness::rows(&ing.app, "uploads"), 1);
 
     // The same key with another body: refused, nothing made.
     let other = json!({"filename": "cut.mov", "size": 2000});
@@ -54,29 +55,32 @@ async fn a_repeated_upload_start_answers_the_first_upload() {
         let (s, e, _) = post_with_key(&ing, &ing.token, "/api/uploads", &bad, &body).await;
         refused(&(s, e), 400, "invalid-idempotency-key");
     }
-    assert_eq!(ing.count("uploads"), 1);
+    assert_eq!(crate::harness::rows(&ing.app, "uploads"), 1);
 
     // Another user's identical key is theirs: a new upload.
     let (_, editor) = caller(&ing.app, "editor@mm.test", UserRole::Editor);
     let (s, theirs, replayed) = post_with_key(&ing, &editor, "/api/uploads", "k-1", &body).await;
     assert_eq!((s, replayed), (201, None), "{theirs}");
     assert_ne!(theirs["upload_id"], first["upload_id"]);
-    assert_eq!(ing.count("uploads"), 2);
+    assert_eq!(crate::harness::rows(&ing.app, "uploads"), 2);
 
     // A refusal that may go away is not kept: after a 4xx like 401 the key is still free.
     let (s, _, _) = post_with_key(&ing, "mm_wrong", "/api/uploads", "k-2", &body).await;
     assert_eq!(s, 401);
-    assert_eq!(ing.count("idempotency_keys"), 2);
+    assert_eq!(crate::harness::rows(&ing.app, "idempotency_keys"), 2);
 
     // After 24 hours the key is new again, and the sweep removes expired keys.
-    ing.sql("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'");
+    crate::harness::exec(
+        &ing.app,
+        "UPDATE idempotency_keys SET created_at = now() - interval '25 hours'",
+    );
     let (s, later, replayed) = post_with_key(&ing, &ing.token, "/api/uploads", "k-1", &body).await;
     assert_eq!((s, replayed), (201, None), "{later}");
     assert_ne!(later["upload_id"], first["upload_id"]);
-    assert_eq!(ing.count("uploads"), 3);
+    assert_eq!(crate::harness::rows(&ing.app, "uploads"), 3);
     let removed = mm::idempotency::sweep(&ing.state.db).await.unwrap();
     assert_eq!(removed, 1, "the editor's expired key");
-    assert_eq!(ing.count("idempotency_keys"), 1);
+    assert_eq!(crate::harness::rows(&ing.app, "idempotency_keys"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -108,5 +112,5 @@ async fn a_repeated_token_or_webhook_creation_answers_the_first() {
     let (s, w2, _) = post_with_key(&ing, &admin, "/api/webhooks", "hook-1", &hook).await;
     assert_eq!(s, 201);
     assert_eq!(w2["id"], w1["id"]);
-    assert_eq!(ing.count("webhook_endpoints"), 1);
+    assert_eq!(crate::harness::rows(&ing.app, "webhook_endpoints"), 1);
 }
