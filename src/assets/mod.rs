@@ -62,6 +62,19 @@ async fn live(state: &AppState, id: Uuid) -> Result<Asset, AppError> {
         .ok_or_else(|| AppError::not_found("No asset with this id."))
 }
 
+/// A live asset's current version: 404 without the asset, 409 `no-version` before its first.
+pub async fn current_version(state: &AppState, id: Uuid) -> Result<Version, AppError> {
+    let vid = live(state, id)
+        .await?
+        .current_version_id
+        .ok_or_else(|| AppError::conflict("no-version", "This asset has no version yet."))?;
+    state
+        .db
+        .run(move |c| version::find(c, vid))
+        .await?
+        .ok_or_else(|| AppError::not_found("No asset with this id."))
+}
+
 /// `GET /api/assets/{id}`.
 pub async fn detail(state: &AppState, id: Uuid) -> Result<AssetDetail, AppError> {
     let asset = live(state, id).await?;

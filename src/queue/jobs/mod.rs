@@ -4,6 +4,7 @@ pub mod audio_mapping;
 pub mod poster;
 pub mod preview;
 pub mod promote;
+mod ready;
 pub mod remove_files;
 
 use super::Handler;

@@ -3,9 +3,10 @@
 //! preview gets its audio re-rendered by a job (202 `{job_id}`), one still to be made uses the
 //! choice when it is (200 `{job_id: null}`).
 
+use crate::assets;
 use crate::audit::{self, Entry};
 use crate::auth::{Auth, perm};
-use crate::db::models::{asset, version};
+use crate::db::models::version;
 use crate::error::AppError;
 use crate::media::TechnicalMetadata;
 use crate::media::audio::AudioMapping;
@@ -37,19 +38,8 @@ async fn set_mapping(
         .mapping
         .parse()
         .map_err(|e: String| AppError::bad_request("invalid-audio-mapping", e))?;
-    let a = st
-        .db
-        .run(move |c| asset::find_live(c, id))
-        .await?
-        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
-    let vid = a
-        .current_version_id
-        .ok_or_else(|| AppError::conflict("no-version", "This asset has no version yet."))?;
-    let v = st
-        .db
-        .run(move |c| version::find(c, vid))
-        .await?
-        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
+    let v = assets::current_version(&st, id).await?;
+    let vid = v.id;
     let meta: Option<TechnicalMetadata> = v.technical.and_then(|t| serde_json::from_value(t).ok());
     // Before probing the tracks are unknown: the preview job checks the choice then.
     if let Some(meta) = &meta {

@@ -1,9 +1,9 @@
 //! `POST /api/assets/{id}/poster {time}`: queue a re-render of a ready preview's poster at
 //! `time` seconds (the worker renders; the api never runs ffmpeg). 202 `{job_id}`.
 
+use crate::assets;
 use crate::audit::{self, Entry};
 use crate::auth::{Auth, perm};
-use crate::db::models::{asset, version};
 use crate::error::AppError;
 use crate::queue::{self, jobs::poster::Poster};
 use crate::state::AppState;
@@ -37,19 +37,8 @@ async fn poster(
             "time must be a number of seconds, 0 or more.",
         ));
     }
-    let a = st
-        .db
-        .run(move |c| asset::find_live(c, id))
-        .await?
-        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
-    let vid = a
-        .current_version_id
-        .ok_or_else(|| AppError::conflict("no-version", "This asset has no version yet."))?;
-    let v = st
-        .db
-        .run(move |c| version::find(c, vid))
-        .await?
-        .ok_or_else(|| AppError::not_found("No asset with this id."))?;
+    let v = assets::current_version(&st, id).await?;
+    let vid = v.id;
     if v.status != "ready" {
         return Err(AppError::conflict(
             "preview-not-ready",

@@ -6,6 +6,8 @@ mod audio_mapping;
 mod bad_input;
 mod clips;
 mod events;
+mod geometry;
+mod hdr_page;
 mod job;
 mod killed_worker;
 mod ladder;
