@@ -158,6 +158,7 @@ diesel::table! {
         stored_at -> Nullable<Timestamptz>,
         audio_mapping -> Nullable<Text>,
         review_status -> Text,
+        preview_color -> Nullable<Jsonb>,
     }
 }
 

@@ -135,8 +135,10 @@ impl ColorPlan {
         if self.maps_hdr() {
             let op = self.tonemap.as_str();
             // Tone mapping works on linear light in float; desat=0 keeps highlights' colour.
+            // One zscale resizes, linearises and converts the primaries (a float pass fewer
+            // than a separate `zscale=p=bt709`): tone mapping is most of an HDR job's extra.
             format!(
-                "{size}:{input}t=linear:npl={NOMINAL_PEAK},format=gbrpf32le,zscale=p=bt709,\
+                "{size}:{input}t=linear:npl={NOMINAL_PEAK}:p=bt709,format=gbrpf32le,\
                  tonemap=tonemap={op}:desat=0,zscale=t=bt709:m=bt709:r=tv:{out8}"
             )
         } else if self.transfer == Transfer::Sdr && self.wide_gamut {
@@ -177,14 +179,14 @@ impl ColorPlan {
     }
 }
 
-/// What the asset page says about a master's picture: `HDR (PQ), previewed as SDR`.
+/// What the asset page says about a master's picture: `HDR (PQ), previewed as SDR`, from
+/// `record`, how its preview was made (without one, only what the master is).
 pub fn label(v: &VideoInfo, record: Option<&ColorRecord>) -> Option<String> {
     let transfer = Transfer::of(v);
     let dv = v
         .dolby_vision_profile
         .map(|p| format!("Dolby Vision profile {p}, "))
         .unwrap_or_default();
-    let mapped = record.is_none_or(|r| r.output == "bt709");
     match transfer {
         Transfer::Sdr => matches!(
             v.color_primaries.as_deref(),
@@ -197,11 +199,11 @@ pub fn label(v: &VideoInfo, record: Option<&ColorRecord>) -> Option<String> {
             };
             format!("Wide gamut ({gamut}), previewed as BT.709")
         }),
-        t if mapped => Some(format!("HDR ({dv}{}), previewed as SDR", t.name())),
-        t => Some(format!(
-            "HDR ({dv}{}), previewed without tone mapping",
-            t.name()
-        )),
+        t => Some(match record.map(|r| r.output == "bt709") {
+            Some(true) => format!("HDR ({dv}{}), previewed as SDR", t.name()),
+            Some(false) => format!("HDR ({dv}{}), previewed without tone mapping", t.name()),
+            None => format!("HDR ({dv}{})", t.name()),
+        }),
     }
 }
 

@@ -42,6 +42,9 @@ pub struct Version {
     pub audio_mapping: Option<String>,
     /// none, in_review, approved or changes_requested (see `review::decisions`).
     pub review_status: String,
+    /// How the published preview's picture was made (`media::color::ColorRecord`), as its
+    /// manifest records it; none before the first preview and for audio.
+    pub preview_color: Option<serde_json::Value>,
 }
 
 impl Version {
@@ -169,6 +172,18 @@ pub fn set_audio_mapping(conn: &mut PgConnection, id: Uuid, mapping: &str) -> Qu
             asset_versions::audio_mapping.eq(mapping),
             asset_versions::updated_at.eq(diesel::dsl::now),
         ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Records how the published preview's picture was made (its manifest's `color`).
+pub fn set_preview_color(
+    conn: &mut PgConnection,
+    id: Uuid,
+    color: &serde_json::Value,
+) -> QueryResult<()> {
+    diesel::update(asset_versions::table.find(id))
+        .set(asset_versions::preview_color.eq(color))
         .execute(conn)
         .map(|_| ())
 }

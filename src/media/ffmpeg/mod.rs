@@ -10,10 +10,11 @@ use super::sanity::Bounds;
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// Lines of stderr kept for error messages, and the longest line kept.
@@ -232,19 +233,7 @@ impl Invocation {
                 _ => {}
             }
         }
-        let status = match tokio::time::timeout_at(deadline, child.wait()).await {
-            Ok(s) => s.map_err(|source| FfmpegError::Io {
-                program: self.name,
-                source,
-            })?,
-            Err(_) => return Err(self.stalled(&mut child, stderr).await),
-        };
-        let tail = self.clean(stderr.await.unwrap_or_default());
-        if status.success() {
-            Ok(())
-        } else {
-            Err(FfmpegError::classify(self.name, status, tail))
-        }
+        self.finish(&mut child, deadline, stderr).await
     }
 
     /// Runs the program and returns its stdout; it has the stall time to finish.
@@ -278,18 +267,13 @@ impl Invocation {
                 None => return Err(self.stalled(&mut child, stderr).await),
             },
         };
-        let tail = self.clean(stderr.await.unwrap_or_default());
         if out.len() > CAPTURE_LIMIT {
             return Err(FfmpegError::Output {
                 program: self.name,
                 message: format!("more than {CAPTURE_LIMIT} bytes"),
             });
         }
-        if status.success() {
-            Ok(out)
-        } else {
-            Err(FfmpegError::classify(self.name, status, tail))
-        }
+        self.exited(status, stderr).await.map(|()| out)
     }
 
     /// Runs the program, handing each line of stdout to `on_line` as it comes (ffprobe's
@@ -319,13 +303,32 @@ impl Invocation {
             deadline = Instant::now() + self.stall;
             on_line(&line);
         }
+        self.finish(&mut child, deadline, stderr).await
+    }
+
+    /// Waits for the child to exit (killed as stalled past `deadline`), then judges its exit.
+    async fn finish(
+        &self,
+        child: &mut Child,
+        deadline: Instant,
+        stderr: JoinHandle<String>,
+    ) -> Result<(), FfmpegError> {
         let status = match tokio::time::timeout_at(deadline, child.wait()).await {
             Ok(s) => s.map_err(|source| FfmpegError::Io {
                 program: self.name,
                 source,
             })?,
-            Err(_) => return Err(self.stalled(&mut child, stderr).await),
+            Err(_) => return Err(self.stalled(child, stderr).await),
         };
+        self.exited(status, stderr).await
+    }
+
+    /// A clean exit, or the error its status and the tail of stderr point to.
+    async fn exited(
+        &self,
+        status: ExitStatus,
+        stderr: JoinHandle<String>,
+    ) -> Result<(), FfmpegError> {
         let tail = self.clean(stderr.await.unwrap_or_default());
         if status.success() {
             Ok(())
@@ -345,11 +348,7 @@ impl Invocation {
         }
     }
 
-    async fn stalled(
-        &self,
-        child: &mut Child,
-        stderr: tokio::task::JoinHandle<String>,
-    ) -> FfmpegError {
+    async fn stalled(&self, child: &mut Child, stderr: JoinHandle<String>) -> FfmpegError {
         let _ = child.start_kill();
         let _ = child.wait().await;
         tracing::warn!(

@@ -4,13 +4,14 @@
 //! replaced. Running it twice gives the same result.
 
 use super::preview::job_error;
+use super::ready::ReadyPreview;
 use crate::db::models::version;
 use crate::media::audio::AudioMapping;
-use crate::media::pipeline::{self, MANIFEST, Manifest};
+use crate::media::pipeline::{self, MANIFEST};
 use crate::media::{Tools, remix};
-use crate::previews::{self, publish, source, workdir};
+use crate::previews::{publish, source, workdir};
 use crate::queue::{Job, JobContext, JobError, Subject};
-use crate::storage::{self, Bucket};
+use crate::storage::Bucket;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
@@ -38,13 +39,10 @@ impl Job for AudioRemap {
 
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
         let st = &ctx.state;
-        let (v, meta) = super::ready_version(ctx, self.asset_id, self.version_id).await?;
-        let prefix = previews::prefix(self.asset_id, self.version_id);
-        let key = format!("{prefix}/{MANIFEST}");
-        let current = st.storage.get(Bucket::Previews, &key, None).await?;
-        let raw = storage::collect(current.body, 4 << 20).await?;
-        let manifest: Manifest = serde_json::from_slice(&raw)
-            .map_err(|e| JobError::Fatal(format!("the published manifest is unreadable: {e}")))?;
+        let id = self.version_id;
+        let ready = ReadyPreview::load(ctx, self.asset_id, id).await?;
+        let (v, meta, prefix) = (&ready.version, &ready.meta, &ready.prefix);
+        let manifest = ready.manifest(ctx).await?;
 
         let temp = workdir::create(&st.config.preview.work_dir)
             .map_err(|e| JobError::Retry(format!("cannot make a temp dir: {e}")))?;
@@ -70,7 +68,7 @@ impl Job for AudioRemap {
                 .scope(remix::render_audio(
                     &tools,
                     &settings,
-                    &meta,
+                    meta,
                     &input,
                     &manifest,
                     self.mapping,
@@ -83,8 +81,8 @@ impl Job for AudioRemap {
         tokio::fs::write(out.join(MANIFEST), json)
             .await
             .map_err(|e| JobError::Retry(format!("writing the manifest: {e}")))?;
-        publish::publish_changed(&st.storage, &prefix, &out, &next, &changed).await?;
-        let (id, m) = (self.version_id, self.mapping.to_string());
+        publish::publish_changed(&st.storage, prefix, &out, &next, &changed).await?;
+        let m = self.mapping.to_string();
         st.db
             .run(move |c| version::set_audio_mapping(c, id, &m))
             .await?;

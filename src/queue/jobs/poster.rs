@@ -3,9 +3,10 @@
 //! `manifest.json`. Running it twice gives the same result.
 
 use super::preview::job_error;
+use super::ready::ReadyPreview;
 use crate::media::Tools;
-use crate::media::pipeline::{self, MANIFEST, Manifest, OutputFile, POSTER};
-use crate::previews::{self, source, workdir};
+use crate::media::pipeline::{self, OutputFile, POSTER};
+use crate::previews::{source, workdir};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::storage::{self, Bucket, PutOptions};
 use futures_util::StreamExt;
@@ -32,10 +33,16 @@ impl Job for Poster {
 
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
         let st = &ctx.state;
-        let (v, meta) = super::ready_version(ctx, self.asset_id, self.version_id).await?;
+        let ready = ReadyPreview::load(ctx, self.asset_id, self.version_id).await?;
+        let (v, meta, prefix) = (&ready.version, &ready.meta, &ready.prefix);
         let tools = Tools::from_config(&st.config.preview);
-        let settings =
+        let recorded = ready.manifest(ctx).await?.color;
+        let mut settings =
             pipeline::Settings::new(&st.config.preview, source::encoder(st).await.clone());
+        // The poster matches the rungs it stands for, made with the operator they were.
+        if let Some(t) = recorded.as_ref().and_then(|c| c.tonemap.as_deref()) {
+            settings.tonemap = t.parse().unwrap_or(settings.tonemap);
+        }
         let (input, _) = source::open(st, &v.master_key).await?;
         let temp = workdir::create(&st.config.preview.work_dir)
             .map_err(|e| JobError::Retry(format!("cannot make a temp dir: {e}")))?;
@@ -43,11 +50,10 @@ impl Job for Poster {
         let fps = meta.video.as_ref().map(|v| v.frame_rate);
         crate::media::sanity::Bounds::new(meta.duration, fps, &st.config.limits, None)
             .scope(pipeline::render_poster(
-                &tools, &settings, &meta, &input, self.time, &file,
+                &tools, &settings, meta, &input, self.time, &file,
             ))
             .await
             .map_err(job_error)?;
-        let prefix = previews::prefix(self.asset_id, self.version_id);
         let size = tokio::fs::metadata(&file)
             .await
             .map_err(|e| JobError::Retry(format!("reading the poster: {e}")))?
@@ -70,11 +76,8 @@ impl Job for Poster {
                 put("image/jpeg"),
             )
             .await?;
-        let key = format!("{prefix}/{MANIFEST}");
-        let current = st.storage.get(Bucket::Previews, &key, None).await?;
-        let raw = storage::collect(current.body, 4 << 20).await?;
-        let mut manifest: Manifest = serde_json::from_slice(&raw)
-            .map_err(|e| JobError::Fatal(format!("the published manifest is unreadable: {e}")))?;
+        // Read again just before it is replaced: another job may have changed it meanwhile.
+        let mut manifest = ready.manifest(ctx).await?;
         manifest.files.retain(|f| f.path != POSTER);
         manifest.files.push(OutputFile {
             path: POSTER.into(),
@@ -88,7 +91,7 @@ impl Job for Poster {
         st.storage
             .put(
                 Bucket::Previews,
-                &key,
+                &ready.manifest_key(),
                 storage::bytes_stream(json),
                 put("application/json"),
             )

@@ -160,6 +160,13 @@ impl Preview {
         }
         let prefix = previews::prefix(self.asset_id, self.version_id);
         let done = publish::publish(&st.storage, &prefix, temp.path(), &manifest).await?;
+        // Once published: the page describes the preview people now see.
+        if let Some(color) = &manifest.color {
+            let color = serde_json::to_value(color).expect("serializable");
+            st.db
+                .run(move |c| version::set_preview_color(c, id, &color))
+                .await?;
+        }
         tracing::info!(
             version_id = %id, %prefix, files = done.uploaded, bytes = done.bytes,
             removed = done.removed.len(), "preview published"

@@ -209,7 +209,7 @@ pub async fn page(
                 selected: v.version.id == shown.id,
             })
             .collect(),
-        technical: technical::rows(shown, &tech, st.config.preview.hdr_tonemap),
+        technical: technical::rows(shown, &tech),
         audio_choices: technical::audio_choices(&tech, shown.audio_mapping.as_deref()),
         playable,
         reviewable,

@@ -3,10 +3,9 @@
 //! leniently from the stored JSON: a field the probe did not find is left out.
 
 use super::format;
-use crate::config::HdrTonemap;
 use crate::db::models::version::Version;
 use crate::media::audio::AudioMapping;
-use crate::media::color::{self, ColorPlan};
+use crate::media::color::{self, ColorRecord};
 use crate::media::probe::{AudioInfo, VideoInfo};
 use serde_json::Value;
 
@@ -41,11 +40,14 @@ fn container(raw: &str) -> String {
     }
 }
 
-/// `HDR (PQ), previewed as SDR` and the like, for a master whose picture is converted.
-fn dynamic_range(tech: &Value, tonemap: HdrTonemap) -> Option<String> {
+/// `HDR (PQ), previewed as SDR` and the like, for a master whose picture is converted: how
+/// the published preview was made (`preview_color`, from its manifest), whatever the settings
+/// are now.
+fn dynamic_range(tech: &Value, preview_color: Option<&Value>) -> Option<String> {
     let v: VideoInfo = serde_json::from_value(tech.get("video")?.clone()).ok()?;
-    let record = ColorPlan::new(&v, tonemap).record();
-    color::label(&v, Some(&record))
+    let record: Option<ColorRecord> =
+        preview_color.and_then(|c| serde_json::from_value(c.clone()).ok());
+    color::label(&v, record.as_ref())
 }
 
 /// The audio mappings offered on the asset page for `tech`'s tracks, as (value, label,
@@ -80,7 +82,7 @@ pub fn audio_choices(tech: &Value, current: Option<&str>) -> Vec<(String, String
         .collect()
 }
 
-pub fn rows(version: &Version, tech: &Value, tonemap: HdrTonemap) -> Vec<(String, String)> {
+pub fn rows(version: &Version, tech: &Value) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut push = |k: &str, v: Option<String>| {
         if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -145,7 +147,10 @@ pub fn rows(version: &Version, tech: &Value, tonemap: HdrTonemap) -> Vec<(String
         .filter_map(|k| text(tech, &format!("/video/{k}")))
         .collect();
         push("Colour", (!color.is_empty()).then(|| color.join(" / ")));
-        push("Dynamic range", dynamic_range(tech, tonemap));
+        push(
+            "Dynamic range",
+            dynamic_range(tech, version.preview_color.as_ref()),
+        );
         push(
             "Rotation",
             num(tech, "/video/rotation")
@@ -216,6 +221,8 @@ pub fn rows(version: &Version, tech: &Value, tonemap: HdrTonemap) -> Vec<(String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::HdrTonemap;
+    use crate::media::color::ColorPlan;
 
     #[test]
     fn hdr_masters_say_how_they_are_previewed() {
@@ -227,14 +234,20 @@ mod tests {
             "color_primaries": "bt2020", "color_transfer": "smpte2084",
             "color_space": "bt2020nc", "color_range": "tv"
         }});
+        let recorded = |tonemap: HdrTonemap| {
+            let v: VideoInfo = serde_json::from_value(tech["video"].clone()).unwrap();
+            serde_json::to_value(ColorPlan::new(&v, tonemap).record()).unwrap()
+        };
         assert_eq!(
-            dynamic_range(&tech, HdrTonemap::Mobius).as_deref(),
+            dynamic_range(&tech, Some(&recorded(HdrTonemap::Mobius))).as_deref(),
             Some("HDR (PQ), previewed as SDR")
         );
         assert_eq!(
-            dynamic_range(&tech, HdrTonemap::Off).as_deref(),
+            dynamic_range(&tech, Some(&recorded(HdrTonemap::Off))).as_deref(),
             Some("HDR (PQ), previewed without tone mapping")
         );
+        // Before a preview records how it was made, the page claims nothing about it.
+        assert_eq!(dynamic_range(&tech, None).as_deref(), Some("HDR (PQ)"));
     }
 
     #[test]

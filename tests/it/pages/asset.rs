@@ -3,7 +3,7 @@
 
 use super::assert_no_inline_code;
 use super::library::seed_library;
-use crate::harness::{ApiClient, TestApp, count, seed_user};
+use crate::harness::{ApiClient, TestApp, count, exec, seed_user};
 use mm::auth::Role as UserRole;
 use mm::config::Role;
 
@@ -279,4 +279,62 @@ async fn the_original_downloads_through_a_short_lived_link_and_is_audited() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
+}
+
+/// The asset page describes an HDR master's preview as it was made (the `color` its manifest
+/// recorded, kept on the version), not as the current settings would make it: this app maps
+/// with the default operator, the preview was made with tone mapping off.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_hdr_master_is_described_as_its_preview_was_made() {
+    let app = TestApp::spawn(Role::Api).await;
+    assert_eq!(
+        app.config().preview.hdr_tonemap,
+        mm::config::HdrTonemap::Mobius
+    );
+    seed_user(&app, "ed@mm.test", UserRole::Editor);
+    seed_library(&app, 4);
+    let hdr = r#"{"duration": 5.0, "video": {"codec": "hevc", "profile": "Main 10",
+        "width": 1920, "height": 1080, "sample_aspect": [1, 1], "display_width": 1920,
+        "display_height": 1080, "rotation": 0, "r_frame_rate": "25/1", "avg_frame_rate": "25/1",
+        "frame_rate": 25.0, "vfr": false, "pix_fmt": "yuv420p10le", "bit_depth": 10,
+        "color_primaries": "bt2020", "color_transfer": "smpte2084", "color_space": "bt2020nc",
+        "color_range": "tv"}}"#;
+    let off = r#"{"source": "pq", "tonemap": "off", "output": "source", "dithered": true}"#;
+    let mapped = r#"{"source": "pq", "tonemap": "hable", "output": "bt709", "dithered": true}"#;
+    for (title, color) in [
+        ("Clip 001", Some(off)),
+        ("Clip 002", Some(mapped)),
+        ("Clip 004", None),
+    ] {
+        let color = color.map_or("NULL".into(), |c| format!("'{c}'::jsonb"));
+        exec(
+            &app,
+            &format!(
+                "UPDATE asset_versions v SET technical = '{hdr}'::jsonb, preview_color = {color}
+                 FROM assets a WHERE a.id = v.asset_id AND a.title = '{title}'"
+            ),
+        );
+    }
+    let ed = ApiClient::login(&app, "ed@mm.test").await;
+    for (title, says) in [
+        ("Clip 001", "HDR (PQ), previewed without tone mapping"),
+        ("Clip 002", "HDR (PQ), previewed as SDR"),
+        // No preview has recorded how it was made: the page claims nothing about it.
+        ("Clip 004", "HDR (PQ)"),
+    ] {
+        let id = id_of(&app, title);
+        let res = ed
+            .client
+            .get(app.url(&format!("/assets/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&format!("<dt>Dynamic range</dt><dd>{says}</dd>")),
+            "{title}: {}",
+            &html[html.find("<dt>Pixel format").unwrap_or(0)..][..600.min(html.len())]
+        );
+    }
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 
 /// A 128x72 HEVC 10-bit master, left half at HDR mid-grey (18% grey, 38% signal for PQ and
 /// HLG alike in BT.2408), right half at HDR reference white (203 cd/m²: PQ 58%, HLG 75%).
-fn hdr_master(dir: &Path, transfer: &str, white: f64) -> PathBuf {
+pub fn hdr_master(dir: &Path, transfer: &str, white: f64) -> PathBuf {
     let path = dir.join(format!("{transfer}.mp4"));
     let geq = format!("lum='if(lt(X,W/2),64+0.38*876,64+{white}*876)':cb=512:cr=512");
     ffmpeg(&[

@@ -6,6 +6,8 @@ mod audio_mapping;
 mod bad_input;
 pub mod clips;
 mod events;
+mod geometry;
+mod hdr_page;
 pub mod job;
 mod killed_worker;
 mod ladder;
