@@ -12,8 +12,9 @@ use time::format_description::well_known::Rfc3339;
 
 pub const MAX_PER_PAGE: i64 = 100;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Words matched against title, tags, file name and description (prefixes count).
     pub q: Option<String>,
@@ -32,7 +33,8 @@ pub struct ListParams {
     pub per_page: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AssetPage)]
 pub struct Page {
     pub items: Vec<Asset>,
     pub total: i64,

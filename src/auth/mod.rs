@@ -33,6 +33,7 @@ use std::str::FromStr;
     Deserialize,
     diesel::AsExpression,
     diesel::FromSqlRow,
+    utoipa::ToSchema,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]
@@ -194,6 +195,7 @@ impl FromStr for Role {
     Deserialize,
     diesel::AsExpression,
     diesel::FromSqlRow,
+    utoipa::ToSchema,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]

@@ -20,13 +20,13 @@ pub const MAX_BODY: usize = 5000;
 /// Comments kept per version: the list is answered whole, so it stays bounded.
 pub const MAX_PER_VERSION: i64 = 5000;
 const MAX_MENTIONS: usize = 50;
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: Option<Uuid>,
     pub name: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Author {
     pub id: Option<Uuid>,
     pub name: String,
@@ -34,7 +34,7 @@ pub struct Author {
 }
 
 /// A comment as the API answers it (see REVIEW-CONTRACT.md).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CommentView {
     pub id: Uuid,
     pub asset_id: Uuid,
@@ -65,6 +65,7 @@ pub struct CommentView {
     pub can_delete: bool,
     pub can_resolve: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
     pub replies: Option<Vec<CommentView>>,
 }
 
@@ -184,7 +185,7 @@ pub fn check_body(raw: &str) -> Result<String, AppError> {
     Ok(body)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCommentBody {
     pub version_id: Option<Uuid>,
@@ -356,12 +357,13 @@ async fn live_comment(state: &AppState, id: Uuid) -> Result<(CommentRow, Clock),
     Ok((row, Clock::of(&v)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentPatch {
     pub body: Option<String>,
     /// `null` removes the drawing.
     #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<Object>)]
     pub drawing: Option<Option<Value>>,
 }
 

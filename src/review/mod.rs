@@ -36,7 +36,7 @@ pub async fn version_of_asset(
 }
 
 /// `GET /api/assets/{id}/comments`: the answer.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct CommentList {
     pub version_id: Uuid,
     pub frame_rate: Option<String>,

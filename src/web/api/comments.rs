@@ -1,44 +1,59 @@
 //! `/api/assets/{id}/comments` and `/api/comments/{id}`: comments at frames of a version, their
 //! replies, edits, soft deletes, resolve/reopen, and the markers export.
 
+use super::openapi::{BadBody, BadInput, Clash, Denied, Missing};
 use crate::auth::{Auth, perm};
+use crate::review::CommentList;
+use crate::review::comments::CommentView;
 use crate::review::{self, comments};
 use crate::state::AppState;
 use crate::web::ApiResult;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 /// Bodies a little over the drawing limit reach the drawing check, so an oversized drawing
 /// is a 400 `invalid-drawing` like every other bad drawing, not the global 413.
 const BODY_LIMIT: usize = 4 * crate::review::drawing::MAX_BYTES;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig) {
+    // A scope matches its whole prefix, so each one holds every route under it.
     cfg.service(
-        web::resource("/assets/{id}/comments")
+        utoipa_actix_web::scope("/assets/{id}/comments")
             .app_data(crate::error::json_config(BODY_LIMIT))
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
+            .service(list)
+            .service(create)
+            .service(export),
     )
-    .route("/assets/{id}/comments/export", web::get().to(export))
     .service(
-        web::resource("/comments/{id}")
+        utoipa_actix_web::scope("/comments/{id}")
             .app_data(crate::error::json_config(BODY_LIMIT))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .route("/comments/{id}/resolve", web::post().to(resolve))
-    .route("/comments/{id}/reopen", web::post().to(reopen));
+            .service(update)
+            .service(remove)
+            .service(resolve)
+            .service(reopen),
+    );
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     version_id: Option<Uuid>,
     resolved: Option<bool>,
 }
 
 /// `GET /api/assets/{id}/comments?version_id&resolved`.
+#[utoipa::path(
+    operation_id = "comments_list",
+    tag = "comments",
+    params(("id" = Uuid, Path, description = "The asset."), ListQuery),
+    responses((status = 200, description = "The version's comments with their replies.", body = CommentList), BadInput, Denied, Missing),
+    security(("session" = []), ("bearer" = ["assets:read"])),
+)]
+#[get("")]
 async fn list(
     st: web::Data<AppState>,
     auth: Auth<perm::AssetsRead>,
@@ -52,6 +67,14 @@ async fn list(
 }
 
 /// `POST /api/assets/{id}/comments` -> 201 comment.
+#[utoipa::path(
+    operation_id = "comments_create",
+    tag = "comments",
+    params(("id" = Uuid, Path, description = "The asset.")),
+    responses((status = 201, description = "The comment.", body = CommentView), BadBody, Denied, Missing, Clash),
+    security(("session" = [], "csrf" = []), ("bearer" = ["comments:write"])),
+)]
+#[post("")]
 async fn create(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -63,6 +86,14 @@ async fn create(
 }
 
 /// `PATCH /api/comments/{id} {body?, drawing?}`: the author only.
+#[utoipa::path(
+    operation_id = "comments_update",
+    tag = "comments",
+    params(("id" = Uuid, Path, description = "The comment.")),
+    responses((status = 200, description = "The edited comment.", body = CommentView), BadBody, Denied, Missing, Clash),
+    security(("session" = [], "csrf" = []), ("bearer" = ["comments:write"])),
+)]
+#[patch("")]
 async fn update(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -75,7 +106,15 @@ async fn update(
 
 /// `DELETE /api/comments/{id}`: the author, or a moderator (checked inside: the route is open
 /// to every writer so authors can delete their own).
-async fn delete(
+#[utoipa::path(
+    operation_id = "comments_delete",
+    tag = "comments",
+    params(("id" = Uuid, Path, description = "The comment.")),
+    responses((status = 204, description = "Deleted."), BadInput, Denied, Missing),
+    security(("session" = [], "csrf" = []), ("bearer" = ["comments:write"])),
+)]
+#[delete("")]
+async fn remove(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
     id: web::Path<Uuid>,
@@ -84,6 +123,15 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// `POST /api/comments/{id}/resolve`.
+#[utoipa::path(
+    operation_id = "comments_resolve",
+    tag = "comments",
+    params(("id" = Uuid, Path, description = "The comment.")),
+    responses((status = 200, description = "The resolved comment.", body = CommentView), BadInput, Denied, Missing, Clash),
+    security(("session" = [], "csrf" = []), ("bearer" = ["comments:write"])),
+)]
+#[post("/resolve")]
 async fn resolve(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -93,6 +141,15 @@ async fn resolve(
     Ok(HttpResponse::Ok().json(c))
 }
 
+/// `POST /api/comments/{id}/reopen`.
+#[utoipa::path(
+    operation_id = "comments_reopen",
+    tag = "comments",
+    params(("id" = Uuid, Path, description = "The comment.")),
+    responses((status = 200, description = "The reopened comment.", body = CommentView), BadInput, Denied, Missing, Clash),
+    security(("session" = [], "csrf" = []), ("bearer" = ["comments:write"])),
+)]
+#[post("/reopen")]
 async fn reopen(
     st: web::Data<AppState>,
     auth: Auth<perm::CommentsWrite>,
@@ -102,14 +159,27 @@ async fn reopen(
     Ok(HttpResponse::Ok().json(c))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
     version_id: Option<Uuid>,
     format: String,
 }
 
 /// `GET /api/assets/{id}/comments/export?version_id&format=edl|fcpxml|csv`.
+#[utoipa::path(
+    operation_id = "comments_export",
+    tag = "comments",
+    params(("id" = Uuid, Path, description = "The asset."), ExportQuery),
+    responses(
+        (status = 200, description = "The markers file (EDL, FCPXML or CSV) as an attachment.",
+         content((String = "text/plain"), (String = "application/xml"), (String = "text/csv"))),
+        BadInput, Denied, Missing,
+    ),
+    security(("session" = []), ("bearer" = ["assets:read"])),
+)]
+#[get("/export")]
 async fn export(
     st: web::Data<AppState>,
     _: Auth<perm::AssetsRead>,
