@@ -100,7 +100,6 @@ fn stray_registrations(src: &Path) -> Vec<String> {
                     "web::scope(",
                     "Resource::new(",
                     "Scope::new(",
-                    ".map(|",
                 ]
                 .iter()
                 .any(|k| code.contains(k))
@@ -114,10 +113,23 @@ fn stray_registrations(src: &Path) -> Vec<String> {
                     ]
                     .iter()
                     .any(|k| code.contains(k));
+                // actix's own builders (`utoipa_actix_web::scope(` is the documented one).
+                let plain_scope = code.replace("utoipa_actix_web::scope(", "");
                 let hit = if in_api {
-                    [".route(", "web::resource(", "web::scope(", ".map(|"]
-                        .iter()
-                        .any(|k| code.contains(k))
+                    [
+                        ".route(",
+                        "web::resource(",
+                        "web::scope(",
+                        "web::get()",
+                        "web::post()",
+                        "web::put()",
+                        "web::patch()",
+                        "web::delete()",
+                        "web::head()",
+                        "web::route()",
+                    ]
+                    .iter()
+                    .any(|k| plain_scope.contains(k))
                 } else {
                     registers && code.contains("\"/api")
                 };
