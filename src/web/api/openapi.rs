@@ -170,7 +170,7 @@ async fn docs(req: HttpRequest) -> HttpResponse {
     let page = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>mm API reference</title>\
+         <title>mm API reference</title><link rel=\"icon\" href=\"{icon}\">\
          <link rel=\"stylesheet\" href=\"{css}\"></head>\
          <body><div id=\"swagger-ui\" data-url=\"/api/openapi.json\"></div>\
          <script src=\"{bundle}\"></script>\
@@ -178,6 +178,7 @@ async fn docs(req: HttpRequest) -> HttpResponse {
         css = assets.url("vendor/swagger-ui/swagger-ui.css"),
         bundle = assets.url("vendor/swagger-ui/swagger-ui-bundle.js"),
         boot = assets.url("js/api-docs.js"),
+        icon = assets.url("favicon.svg"),
     );
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
