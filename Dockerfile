@@ -1,16 +1,18 @@
 # syntax=docker/dockerfile:1
 # mm: one image for every role (api, edge, worker; the migrate job). Built from source.
 
-# hls.js and @noble/hashes from the npm registry, exactly as package-lock.json pins them; never a
+# hls.js, @noble/hashes and swagger-ui-dist (the /api/docs viewer) from the npm registry, exactly as package-lock.json pins them; never a
 # copy kept in git. Copied under the names mm serves them by (src/config/web.rs VENDOR_FILES).
 FROM node:20-bookworm-slim AS web
 WORKDIR /web
 COPY package.json package-lock.json ./
 RUN PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --omit=dev --no-audit --no-fund \
- && mkdir -p vendor/noble-hashes \
+ && mkdir -p vendor/noble-hashes vendor/swagger-ui \
  && cp node_modules/hls.js/dist/hls.min.js node_modules/hls.js/dist/hls.worker.js vendor/ \
  && cp node_modules/@noble/hashes/sha2.js node_modules/@noble/hashes/_md.js \
-       node_modules/@noble/hashes/_u64.js node_modules/@noble/hashes/utils.js vendor/noble-hashes/
+       node_modules/@noble/hashes/_u64.js node_modules/@noble/hashes/utils.js vendor/noble-hashes/ \
+ && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+       vendor/swagger-ui/
 
 FROM rust:1-slim-bookworm AS builder
 RUN apt-get update \

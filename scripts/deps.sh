@@ -10,6 +10,7 @@ APT_PACKAGES=(libpq-dev postgresql redis-server ffmpeg chromium chromium-driver 
 MOTO_VENV=/opt/mm-tools/moto
 OTIO_VENV=/opt/mm-tools/otio
 WEBHOOKS_VENV=/opt/mm-tools/webhooks
+API_VENV=/opt/mm-tools/api-contract
 
 step() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
@@ -102,6 +103,23 @@ else
   as_root python3 -m venv "$WEBHOOKS_VENV"
   as_root "$WEBHOOKS_VENV/bin/pip" install -q --disable-pip-version-check "${WEBHOOKS_PINS[@]}"
   "$WEBHOOKS_VENV/bin/python" -c 'import standardwebhooks' || die "standardwebhooks did not install in $WEBHOOKS_VENV"
+fi
+
+# 2c. The API contract tools, pinned, in their own venv: openapi-spec-validator checks the
+#     OpenAPI document and schemathesis fuzzes a live mm against it (tests/it/api_contract).
+API_PINS=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
+if [ -x "$API_VENV/bin/python" ] &&
+  "$API_VENV/bin/python" -c "
+import sys, importlib.metadata as m
+want = dict(p.split('==') for p in sys.argv[1:])
+sys.exit(any(m.version(k) != v for k, v in want.items()))" "${API_PINS[@]}" 2>/dev/null; then
+  step "api-contract: ${API_PINS[*]} present ($API_VENV)"
+else
+  step "api-contract: installing ${API_PINS[*]} from PyPI into $API_VENV"
+  as_root python3 -m venv "$API_VENV"
+  as_root "$API_VENV/bin/pip" install -q --disable-pip-version-check "${API_PINS[@]}"
+  [ -x "$API_VENV/bin/st" ] && [ -x "$API_VENV/bin/openapi-spec-validator" ] ||
+    die "schemathesis or openapi-spec-validator did not install in $API_VENV"
 fi
 
 # 3. npm packages (hls.js for the player, playwright-core for browser tests), pinned by the lockfile.

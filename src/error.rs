@@ -36,7 +36,7 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody<'a> {
     pub code: &'a str,
     pub message: &'a str,

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A version with the jobs about it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct VersionView {
     #[serde(flatten)]
     pub version: Version,
@@ -29,7 +29,7 @@ pub struct VersionView {
 }
 
 /// Where the current version's previews are.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PreviewState {
     pub job_id: Uuid,
     /// queued, running, ready, failed or cancelled.
@@ -43,7 +43,7 @@ pub struct PreviewState {
     pub error: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AssetDetail {
     #[serde(flatten)]
     pub asset: Asset,
@@ -120,7 +120,7 @@ pub async fn detail(state: &AppState, id: Uuid) -> Result<AssetDetail, AppError>
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssetPatch {
     pub title: Option<String>,

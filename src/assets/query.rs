@@ -14,8 +14,9 @@ use time::format_description::well_known::Rfc3339;
 
 pub const MAX_PER_PAGE: i64 = 100;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Words matched against title, tags, file name and description (prefixes count).
     pub q: Option<String>,
@@ -36,7 +37,7 @@ pub struct ListParams {
     pub set: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Page<T = Asset> {
     pub items: Vec<T>,
     pub total: i64,
@@ -190,7 +191,7 @@ pub async fn list(state: &AppState, params: &ListParams) -> Result<Page, AppErro
 }
 
 /// An asset as `GET /api/assets` lists it: what `GET /api/assets/{id}` says of its state too.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ListItem {
     #[serde(flatten)]
     pub asset: Asset,

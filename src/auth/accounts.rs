@@ -49,7 +49,7 @@ pub fn display_name(raw: Option<&str>, email: &str) -> Result<String, AppError> 
 }
 
 /// A user as the API shows it (never the password hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: Uuid,
     pub email: String,

@@ -121,7 +121,7 @@ pub fn insert(
 }
 
 /// A token as listed: everything but the secret.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub id: Uuid,
     pub name: String,

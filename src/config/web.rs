@@ -15,6 +15,15 @@ pub const VENDOR_FILES: &[(&str, &str)] = &[
     ("noble-hashes/_md.js", "@noble/hashes/_md.js"),
     ("noble-hashes/_u64.js", "@noble/hashes/_u64.js"),
     ("noble-hashes/utils.js", "@noble/hashes/utils.js"),
+    // The API reference at /api/docs, booted by static/js/api-docs.js.
+    (
+        "swagger-ui/swagger-ui-bundle.js",
+        "swagger-ui-dist/swagger-ui-bundle.js",
+    ),
+    (
+        "swagger-ui/swagger-ui.css",
+        "swagger-ui-dist/swagger-ui.css",
+    ),
 ];
 
 /// Where a vendored file is in `dir`: under its URL name (the image's `static/vendor/`), else

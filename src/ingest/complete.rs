@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Completed {
     pub asset_id: Uuid,
     pub version_id: Uuid,

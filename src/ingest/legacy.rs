@@ -16,7 +16,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PresignRequest {
     pub key: String,
@@ -28,7 +28,7 @@ pub struct PresignRequest {
     pub bucket: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PresignResponse {
     pub url: String,
@@ -175,7 +175,7 @@ pub async fn presign(
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PromoteRequest {
     pub staging_key: String,
@@ -185,7 +185,7 @@ pub struct PromoteRequest {
     pub masters_bucket: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PromoteResponse {
     pub asset_id: Uuid,

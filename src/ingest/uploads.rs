@@ -16,7 +16,7 @@ use uuid::Uuid;
 /// URLs do not expire unused.
 pub const MAX_PARTS_PER_CALL: usize = 100;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUpload {
     pub filename: String,
@@ -29,7 +29,7 @@ pub struct NewUpload {
 }
 
 /// What a client needs to send the bytes, and (from `GET`) how far it got.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UploadView {
     pub upload_id: Uuid,
     /// `single` (one PUT to `url`) or `multipart` (ask for part URLs).
@@ -101,7 +101,7 @@ impl UploadView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PartUrl {
     pub part_number: u32,
     /// The exact byte length this part must have.

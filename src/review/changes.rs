@@ -165,12 +165,13 @@ pub async fn get(state: &AppState, caller: &Caller, id: Uuid) -> Result<CommentV
     Ok(view(&row, drawing.as_ref(), &clock, caller))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentPatch {
     pub body: Option<String>,
     /// `null` removes the drawing.
     #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<Object>)]
     pub drawing: Option<Option<Value>>,
 }
 

@@ -22,13 +22,13 @@ pub const MAX_PER_VERSION: i64 = 5000;
 /// holds at most this many rows more than its limit.
 pub const MAX_REPLIES: i64 = 200;
 const MAX_MENTIONS: usize = 50;
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: Option<Uuid>,
     pub name: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Author {
     pub id: Option<Uuid>,
     pub name: String,
@@ -36,7 +36,7 @@ pub struct Author {
 }
 
 /// A comment as the API answers it (see REVIEW-CONTRACT.md).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CommentView {
     pub id: Uuid,
     pub asset_id: Uuid,
@@ -71,6 +71,7 @@ pub struct CommentView {
     pub can_delete: bool,
     pub can_resolve: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
     pub replies: Option<Vec<CommentView>>,
 }
 
@@ -195,7 +196,7 @@ pub fn check_body(raw: &str) -> Result<String, AppError> {
     Ok(body)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCommentBody {
     pub version_id: Option<Uuid>,

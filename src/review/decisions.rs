@@ -71,7 +71,7 @@ fn static_status(s: &str) -> &'static str {
         .map_or("none", |(v, _)| v)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Reviewer {
     pub id: Option<Uuid>,
     pub name: String,
@@ -79,7 +79,7 @@ pub struct Reviewer {
     pub guest: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DecisionView {
     pub id: Uuid,
     pub decision: String,
@@ -93,7 +93,7 @@ pub struct DecisionView {
     pub superseded: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Review {
     pub version_id: Uuid,
     pub asset_id: Uuid,
@@ -164,7 +164,7 @@ pub async fn review(state: &AppState, version_id: Uuid) -> Result<Review, AppErr
     Ok(review_of(v.id, v.asset_id, &v.review_status, rows))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     pub decision: String,

@@ -24,8 +24,9 @@ pub const MAX_LIMIT: i64 = 500;
 const MAX_CURSOR: usize = 100;
 
 /// The list's query: `version_id`, `resolved`, `limit` and `cursor` (a page's `next`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     pub version_id: Option<Uuid>,
     pub resolved: Option<bool>,
@@ -34,7 +35,7 @@ pub struct ListParams {
 }
 
 /// `GET /api/assets/{id}/comments`: the answer.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CommentList {
     pub version_id: Uuid,
     pub frame_rate: Option<String>,

@@ -17,13 +17,14 @@ pub const MAX_LIST: i64 = 500;
 /// page left open or reloaded does not fill the log.
 const REPEAT_WINDOW_SECS: u64 = 30 * 60;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ActivityView {
     pub action: String,
     pub guest_name: Option<String>,
     pub guest_email: Option<String>,
     pub asset_id: Option<Uuid>,
     pub version_id: Option<Uuid>,
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,

@@ -60,7 +60,7 @@ pub fn state_of(s: &ShareRow, now: OffsetDateTime) -> &'static str {
 }
 
 /// A share as the team's API answers it (never the token, never the password hash).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ShareView {
     pub id: Uuid,
     pub title: String,
@@ -102,7 +102,7 @@ pub fn view(s: &ShareRow, asset_ids: Vec<Uuid>) -> ShareView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewShareBody {
     pub asset_ids: Option<Vec<Uuid>>,
@@ -113,6 +113,7 @@ pub struct NewShareBody {
     pub version: Option<String>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    #[schema(value_type = Option<String>)]
     pub password: Option<Password>,
     pub permissions: Option<String>,
     pub allow_download: Option<String>,
@@ -334,7 +335,7 @@ pub async fn list(state: &AppState, asset_id: Option<Uuid>) -> Result<Vec<ShareV
     Ok(out)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SharePatch {
     pub title: Option<String>,
@@ -344,9 +345,11 @@ pub struct SharePatch {
     pub watermark: Option<bool>,
     /// `null` removes the password.
     #[serde(default, with = "crate::shares::double_option")]
+    #[schema(value_type = Option<String>)]
     pub password: Option<Option<Password>>,
     /// `null` removes the expiry.
     #[serde(default, with = "crate::shares::double_option_time")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<OffsetDateTime>>,
 }
 

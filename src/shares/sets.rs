@@ -14,7 +14,7 @@ use uuid::Uuid;
 pub const MAX_NAME: usize = 200;
 pub const MAX_SETS: i64 = 500;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SetView {
     pub id: Uuid,
     pub name: String,
@@ -25,7 +25,7 @@ pub struct SetView {
     pub updated_at: OffsetDateTime,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetBody {
     pub name: Option<String>,

@@ -82,7 +82,7 @@ pub struct PutOptions {
 }
 
 /// A URL a client may use without credentials until `expires_at`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PresignedUrl {
     pub url: String,
     pub method: &'static str,
@@ -91,7 +91,7 @@ pub struct PresignedUrl {
 }
 
 /// A part storage already holds for a multipart upload.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PartInfo {
     pub part_number: u32,
     pub etag: String,
@@ -99,7 +99,7 @@ pub struct PartInfo {
 }
 
 /// A part the client says it uploaded, for `complete_multipart`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompletedPart {
     pub part_number: u32,
     pub etag: String,

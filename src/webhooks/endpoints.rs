@@ -18,7 +18,7 @@ pub const LOG_LIMIT: i64 = 100;
 pub const MAX_URL: usize = 2048;
 pub const MAX_DESCRIPTION: usize = 500;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EndpointView {
     pub id: Uuid,
     pub url: String,
@@ -50,7 +50,7 @@ impl From<&Endpoint> for EndpointView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewEndpointBody {
     pub url: String,
@@ -59,7 +59,7 @@ pub struct NewEndpointBody {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointPatch {
     pub url: Option<String>,
@@ -275,7 +275,7 @@ pub async fn delete(state: &AppState, id: Uuid, entry: Entry) -> Result<(), AppE
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttemptView {
     pub attempt: i32,
     pub status: Option<i32>,
@@ -286,7 +286,7 @@ pub struct AttemptView {
     pub at: OffsetDateTime,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeliveryView {
     pub id: Uuid,
     pub event_id: String,

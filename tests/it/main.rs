@@ -6,6 +6,7 @@
 mod harness;
 
 mod accounts;
+mod api_contract;
 mod app_spec;
 mod config_cli;
 mod db_pool;

@@ -26,6 +26,7 @@ use uuid::Uuid;
     Deserialize,
     diesel::AsExpression,
     diesel::FromSqlRow,
+    utoipa::ToSchema,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]
@@ -77,6 +78,7 @@ impl FromStr for Role {
     Deserialize,
     diesel::AsExpression,
     diesel::FromSqlRow,
+    utoipa::ToSchema,
 )]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]

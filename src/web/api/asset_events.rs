@@ -3,6 +3,7 @@
 //! PostgreSQL, then relays the asset's channel from the process's one fan-out (`events::hub`),
 //! with `retry:` and a heartbeat; it ends within a heartbeat of its session ending.
 
+use super::openapi::{BadInput, Busy, Denied, Missing};
 use super::stream_guard;
 use crate::auth::{Auth, perm};
 use crate::db::models::job::JobRow;
@@ -11,10 +12,11 @@ use crate::error::AppError;
 use crate::events::{self, Event};
 use crate::state::AppState;
 use crate::web::{ApiResult, sse};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use std::time::Duration;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 /// One connection lasts this long; the browser then reconnects (after `retry:`) and gets a
@@ -22,10 +24,21 @@ use uuid::Uuid;
 const STREAM_FOR: Duration = Duration::from_secs(30 * 60);
 const RETRY_MS: u32 = 3000;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets/{id}/events", web::get().to(asset_events));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(asset_events);
 }
 
+#[utoipa::path(
+    operation_id = "assets_events",
+    tag = "assets",
+    responses(
+        (status = 200, description = "Server-Sent Events: `version` and `job` events, a snapshot first.",
+         content_type = "text/event-stream", body = String),
+        BadInput, Denied, Missing, Busy,
+    ),
+    security(("session" = []), ("bearer" = ["assets:read"])),
+)]
+#[get("/assets/{id}/events")]
 #[tracing::instrument(skip_all, fields(asset_id = %path))]
 async fn asset_events(
     st: web::Data<AppState>,

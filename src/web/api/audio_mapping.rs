@@ -3,6 +3,7 @@
 //! preview gets its audio re-rendered by a job (202 `{job_id}`), one still to be made uses the
 //! choice when it is (200 `{job_id: null}`).
 
+use super::openapi::{BadBody, Clash, Denied, Missing};
 use crate::audit::{self, Entry};
 use crate::auth::{Auth, perm};
 use crate::db::models::version;
@@ -12,20 +13,42 @@ use crate::media::audio::AudioMapping;
 use crate::queue::{self, jobs::audio_mapping::AudioRemap};
 use crate::state::AppState;
 use crate::web::ApiResult;
-use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use actix_web::{HttpResponse, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets/{id}/audio-mapping", web::put().to(set_mapping));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(set_mapping);
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, ToSchema)]
+struct MappingSet {
+    /// The choice as stored (`track:N`, `pair:L,R`, `5.1:N`).
+    audio_mapping: String,
+    /// The re-render of a ready preview's audio; null when no preview is ready yet.
+    job_id: Option<Uuid>,
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MappingBody {
     mapping: String,
 }
 
+#[utoipa::path(
+    operation_id = "assets_audio_mapping",
+    tag = "assets",
+    responses(
+        (status = 200, description = "Recorded; the preview still to be made will use it.", body = MappingSet),
+        (status = 202, description = "Recorded; the ready preview's audio is re-rendered.", body = MappingSet),
+        BadBody, Denied, Missing, Clash,
+    ),
+    security(("session" = [], "csrf" = []), ("bearer" = ["assets:write"])),
+)]
+#[put("/assets/{id}/audio-mapping")]
 #[tracing::instrument(skip_all, fields(asset_id = %path))]
 async fn set_mapping(
     st: web::Data<AppState>,
@@ -77,7 +100,10 @@ async fn set_mapping(
         .target("asset", id)
         .details(serde_json::json!({ "version_id": vid, "mapping": text, "job_id": job_id }));
     audit::record(&st.db, entry).await?;
-    let body = serde_json::json!({ "audio_mapping": text, "job_id": job_id });
+    let body = MappingSet {
+        audio_mapping: text,
+        job_id,
+    };
     Ok(match job_id {
         Some(_) => HttpResponse::Accepted().json(body),
         None => HttpResponse::Ok().json(body),

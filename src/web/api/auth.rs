@@ -1,5 +1,6 @@
 //! `/api/auth/*`: login, logout (this credential or every session), and who am I.
 
+use super::openapi::{BadBody, Busy, Denied};
 use crate::auth::accounts::{self, Attempt, UserView};
 use crate::auth::extract::client_ip;
 use crate::auth::password::Password;
@@ -7,24 +8,27 @@ use crate::auth::{Auth, AuthMethod, perm, session};
 use crate::state::AppState;
 use crate::web::ApiResult;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/login", web::post().to(login))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/auth/logout-all", web::post().to(logout_all))
-        .route("/auth/me", web::get().to(me));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login)
+        .service(logout)
+        .service(logout_all)
+        .service(me);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
     email: String,
+    #[schema(value_type = String)]
     password: Password,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SignedIn {
     user: UserView,
     /// Echo it in `X-CSRF-Token` on every POST/PUT/PATCH/DELETE this session makes.
@@ -32,6 +36,15 @@ struct SignedIn {
 }
 
 /// `POST /api/auth/login {email, password}`: sets the `mm_session` cookie.
+#[utoipa::path(
+    operation_id = "login",
+    tag = "auth",
+    responses(
+        (status = 200, description = "Signed in: the `mm_session` cookie is set.", body = SignedIn),
+        BadBody, Denied, Busy,
+    ),
+)]
+#[post("/auth/login")]
 #[tracing::instrument(skip_all)]
 async fn login(
     req: HttpRequest,
@@ -59,6 +72,13 @@ async fn login(
 }
 
 /// `POST /api/auth/logout`: ends the credential used (the session, or the bearer token).
+#[utoipa::path(
+    operation_id = "logout",
+    tag = "auth",
+    responses((status = 204, description = "The credential used is ended."), Denied),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+)]
+#[post("/auth/logout")]
 #[tracing::instrument(skip_all)]
 async fn logout(st: web::Data<AppState>, auth: Auth<perm::Any>) -> ApiResult<HttpResponse> {
     accounts::logout(&st, &auth).await?;
@@ -69,12 +89,19 @@ async fn logout(st: web::Data<AppState>, auth: Auth<perm::Any>) -> ApiResult<Htt
     Ok(resp.finish())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct EndedAll {
     sessions_ended: usize,
 }
 
 /// `POST /api/auth/logout-all`: ends every session of the account, this one included.
+#[utoipa::path(
+    operation_id = "logout_all",
+    tag = "auth",
+    responses((status = 200, description = "Every session of the account is ended.", body = EndedAll), Denied),
+    security(("session" = [], "csrf" = []), ("bearer" = [])),
+)]
+#[post("/auth/logout-all")]
 #[tracing::instrument(skip_all)]
 async fn logout_all(st: web::Data<AppState>, auth: Auth<perm::Any>) -> ApiResult<HttpResponse> {
     let n = accounts::logout_all(&st, &auth).await?;
@@ -85,7 +112,7 @@ async fn logout_all(st: web::Data<AppState>, auth: Auth<perm::Any>) -> ApiResult
     Ok(resp.json(EndedAll { sessions_ended: n }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Me {
     user: UserView,
     /// What this caller may do (for a token: its scopes within the role).
@@ -97,6 +124,13 @@ struct Me {
 }
 
 /// `GET /api/auth/me`.
+#[utoipa::path(
+    operation_id = "me",
+    tag = "auth",
+    responses((status = 200, description = "The caller, with what it may do.", body = Me), Denied),
+    security(("session" = []), ("bearer" = [])),
+)]
+#[get("/auth/me")]
 async fn me(auth: Auth<perm::Any>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -3,11 +3,17 @@
 
 use crate::queue::WorkerStatus;
 use crate::state::AppState;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use std::time::{Duration, Instant};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-#[derive(Serialize)]
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health).service(ready);
+}
+
+#[derive(Serialize, ToSchema)]
 struct Check {
     ok: bool,
     latency_ms: u64,
@@ -15,7 +21,7 @@ struct Check {
     error: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Checks {
     database: Check,
     redis: Check,
@@ -24,8 +30,9 @@ struct Checks {
     worker: Option<bool>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Health {
+    /// `ok` or `degraded`.
     status: &'static str,
     version: &'static str,
     storage_backend: &'static str,
@@ -77,7 +84,13 @@ async fn gather(state: &AppState, worker: Option<&WorkerStatus>) -> Health {
 }
 
 /// Liveness: 200 whenever the process serves; the body says how the dependencies are.
-pub async fn health(
+#[utoipa::path(
+    operation_id = "health",
+    tag = "health",
+    responses((status = 200, description = "Serving; `status` is ok or degraded.", body = Health)),
+)]
+#[get("/health")]
+async fn health(
     state: web::Data<AppState>,
     worker: Option<web::Data<WorkerStatus>>,
 ) -> HttpResponse {
@@ -88,7 +101,16 @@ pub async fn health(
 }
 
 /// Readiness: 503 while any dependency is down, so the router sends traffic elsewhere.
-pub async fn ready(
+#[utoipa::path(
+    operation_id = "ready",
+    tag = "health",
+    responses(
+        (status = 200, description = "Every dependency answers.", body = Health),
+        (status = 503, description = "A dependency is down; the body says which.", body = Health),
+    ),
+)]
+#[get("/ready")]
+async fn ready(
     state: web::Data<AppState>,
     worker: Option<web::Data<WorkerStatus>>,
 ) -> HttpResponse {

@@ -1,21 +1,30 @@
 //! `GET /api/jobs/{id}`: a job's state as a person sees it (queued with its place in the
 //! queue, running with percent and time left, ready, failed with the reason in words).
 
+use super::openapi::{BadInput, Denied, Missing};
 use crate::auth::{Auth, perm};
 use crate::db::models::job as model;
 use crate::error::AppError;
 use crate::queue::JobView;
 use crate::state::AppState;
 use crate::web::ApiResult;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/jobs/{id}", web::get().to(get));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(job);
 }
 
+#[utoipa::path(
+    operation_id = "jobs_get",
+    tag = "jobs",
+    responses((status = 200, description = "The job as a person sees it.", body = JobView), BadInput, Denied, Missing),
+    security(("session" = []), ("bearer" = ["assets:read"])),
+)]
+#[get("/jobs/{id}")]
 #[tracing::instrument(skip_all, fields(job_id = %id))]
-async fn get(
+async fn job(
     state: web::Data<AppState>,
     _: Auth<perm::AssetsRead>,
     id: web::Path<Uuid>,

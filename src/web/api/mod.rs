@@ -1,4 +1,6 @@
-//! `/api/*` JSON routes of the api role.
+//! `/api/*` JSON routes of the api role. Every route is registered through the utoipa scope
+//! below, so the OpenAPI document (`openapi::document`) is built from this registration and
+//! lists exactly what the server answers.
 
 mod asset_events;
 mod assets;
@@ -9,6 +11,7 @@ mod comments;
 mod health;
 mod jobs;
 mod legacy;
+pub mod openapi;
 mod poster;
 mod previews;
 mod review;
@@ -21,33 +24,39 @@ mod uploads;
 mod users;
 mod webhooks;
 
+use actix_web::dev::HttpServiceFactory;
 use actix_web::web;
+use utoipa_actix_web::OpenApiFactory;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api")
-            .wrap(actix_web::middleware::from_fn(
-                crate::idempotency::middleware,
-            ))
-            .route("/health", web::get().to(health::health))
-            .route("/ready", web::get().to(health::ready))
-            .route("/sign-preview", web::post().to(sign::sign_preview))
-            .configure(auth::configure)
-            .configure(users::configure)
-            .configure(tokens::configure)
-            .configure(audit::configure)
-            .configure(previews::configure)
-            .configure(asset_events::configure)
-            .configure(poster::configure)
-            .configure(audio_mapping::configure)
-            .configure(jobs::configure)
-            .configure(uploads::configure)
-            .configure(assets::configure)
-            .configure(comments::configure)
-            .configure(review::configure)
-            .configure(webhooks::configure)
-            .configure(shares::configure)
-            .configure(legacy::configure)
-            .configure(storage_local::configure),
-    );
+    cfg.service(scope());
+}
+
+/// The `/api` scope: the routes of every module, each with its operation in the document.
+/// Every write may carry an `Idempotency-Key` (`crate::idempotency`).
+fn scope() -> impl HttpServiceFactory + OpenApiFactory + 'static {
+    utoipa_actix_web::scope("/api")
+        .wrap(actix_web::middleware::from_fn(
+            crate::idempotency::middleware,
+        ))
+        .configure(openapi::configure)
+        .configure(health::configure)
+        .configure(sign::configure)
+        .configure(auth::configure)
+        .configure(users::configure)
+        .configure(tokens::configure)
+        .configure(audit::configure)
+        .configure(previews::configure)
+        .configure(asset_events::configure)
+        .configure(poster::configure)
+        .configure(audio_mapping::configure)
+        .configure(jobs::configure)
+        .configure(uploads::configure)
+        .configure(assets::configure)
+        .configure(comments::configure)
+        .configure(review::configure)
+        .configure(webhooks::configure)
+        .configure(shares::configure)
+        .configure(legacy::configure)
+        .configure(storage_local::configure)
 }

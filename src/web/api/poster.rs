@@ -1,27 +1,41 @@
 //! `POST /api/assets/{id}/poster {time}`: queue a re-render of a ready preview's poster at
 //! `time` seconds (the worker renders; the api never runs ffmpeg). 202 `{job_id}`.
 
+use super::openapi::{BadBody, Clash, Denied, JobStarted, Missing};
 use crate::audit::{self, Entry};
 use crate::auth::{Auth, perm};
 use crate::error::AppError;
 use crate::queue::{self, jobs::poster::Poster};
 use crate::state::AppState;
 use crate::web::ApiResult;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets/{id}/poster", web::post().to(poster));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(poster);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PosterBody {
     /// Seconds into the media.
     time: f64,
 }
 
+#[utoipa::path(
+    operation_id = "assets_poster",
+    tag = "assets",
+    responses(
+        (status = 202, description = "The re-render is queued.", body = JobStarted),
+        BadBody, Denied, Missing, Clash,
+    ),
+    security(("session" = [], "csrf" = []), ("bearer" = ["assets:write"])),
+)]
+#[post("/assets/{id}/poster")]
 #[tracing::instrument(skip_all, fields(asset_id = %path))]
 async fn poster(
     st: web::Data<AppState>,
@@ -78,5 +92,5 @@ async fn poster(
         .target("asset", id)
         .details(serde_json::json!({ "version_id": vid, "time": time, "job_id": job_id }));
     audit::record(&st.db, entry).await?;
-    Ok(HttpResponse::Accepted().json(serde_json::json!({ "job_id": job_id })))
+    Ok(HttpResponse::Accepted().json(JobStarted { job_id }))
 }

@@ -2,6 +2,7 @@
 //! `GET /api/preview/status?prefix=` and the SSE `GET /api/preview/events?prefix=`. A preview is
 //! ready when its master playlist exists, which publishing writes last.
 
+use super::openapi::{BadInput, Busy, Denied};
 use super::stream_guard;
 use crate::auth::{Auth, perm};
 use crate::error::AppError;
@@ -9,27 +10,30 @@ use crate::previews;
 use crate::state::AppState;
 use crate::storage::{Bucket, DynStorage, validate_key};
 use crate::web::{ApiResult, sse};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// How long one stream lasts before the browser's automatic reconnect (after `retry:`) starts
 /// a new one (which looks at storage again).
 const STREAM_FOR: Duration = Duration::from_secs(60);
 const RETRY_MS: u32 = 2000;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/preview/status", web::get().to(status))
-        .route("/preview/events", web::get().to(events));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(status).service(events);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PrefixQuery {
+    /// The preview directory, `previews/<asset-id>/<version-id>`.
     prefix: Option<String>,
 }
 
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, ToSchema)]
 struct Status {
     ready: bool,
     prefix: String,
@@ -67,6 +71,14 @@ async fn is_ready(storage: &DynStorage, prefix: &str) -> Result<bool, AppError> 
 }
 
 /// `GET /api/preview/status?prefix=` -> `{ready, prefix}`.
+#[utoipa::path(
+    operation_id = "preview_status",
+    tag = "previews",
+    params(PrefixQuery),
+    responses((status = 200, description = "Whether the preview is ready.", body = Status), BadInput, Denied),
+    security(("session" = []), ("bearer" = ["assets:read"])),
+)]
+#[get("/preview/status")]
 #[tracing::instrument(skip_all, fields(prefix = ?q.prefix))]
 async fn status(
     st: web::Data<AppState>,
@@ -83,6 +95,18 @@ async fn status(
 /// `GET /api/preview/events?prefix=`: `event: status` with `{ready, prefix}` at once and again
 /// whenever the asset's version changes (from the process's one event fan-out, not by polling
 /// storage), until ready, for up to a minute per connection.
+#[utoipa::path(
+    operation_id = "preview_events",
+    tag = "previews",
+    params(PrefixQuery),
+    responses(
+        (status = 200, description = "Server-Sent Events: `status` events with `{ready, prefix}`.",
+         content_type = "text/event-stream", body = String),
+        BadInput, Denied, Busy,
+    ),
+    security(("session" = []), ("bearer" = ["assets:read"])),
+)]
+#[get("/preview/events")]
 #[tracing::instrument(skip_all, fields(prefix = ?q.prefix))]
 async fn events(
     st: web::Data<AppState>,

@@ -1,19 +1,28 @@
 //! `/api/versions/{id}/decisions` and `/review`: reviewers' decisions and the status they give.
 
+use super::openapi::{BadBody, Clash, Denied, Missing};
 use crate::audit::Entry;
 use crate::auth::{Auth, perm};
 use crate::review::decisions;
+use crate::review::decisions::Review;
 use crate::state::AppState;
 use crate::web::ApiResult;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/versions/{id}/decisions", web::post().to(decide))
-        .route("/versions/{id}/review", web::get().to(review));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(decide).service(review);
 }
 
 /// `POST /api/versions/{id}/decisions {decision, note?}` -> 201 review.
+#[utoipa::path(
+    operation_id = "versions_decide",
+    tag = "review",
+    responses((status = 201, description = "Recorded; the version's review.", body = Review), BadBody, Denied, Missing, Clash),
+    security(("session" = [], "csrf" = []), ("bearer" = ["review:decide"])),
+)]
+#[post("/versions/{id}/decisions")]
 #[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn decide(
     st: web::Data<AppState>,
@@ -27,6 +36,13 @@ async fn decide(
 }
 
 /// `GET /api/versions/{id}/review`.
+#[utoipa::path(
+    operation_id = "versions_review",
+    tag = "review",
+    responses((status = 200, description = "The version's review status and decisions.", body = Review), super::openapi::BadInput, Denied, Missing),
+    security(("session" = []), ("bearer" = ["assets:read"])),
+)]
+#[get("/versions/{id}/review")]
 #[tracing::instrument(skip_all, fields(asset_id = %id))]
 async fn review(
     st: web::Data<AppState>,

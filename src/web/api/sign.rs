@@ -1,5 +1,6 @@
 //! `POST /api/sign-preview`: a signed, expiring edge URL for a preview, scoped to its directory.
 
+use super::openapi::{BadBody, Clash, Denied, Missing};
 use crate::audit::{self, Entry};
 use crate::auth::{Auth, Permission, perm};
 use crate::config::SIGN_DEFAULT_SECS;
@@ -9,11 +10,17 @@ use crate::signing::{self, SignError};
 use crate::state::AppState;
 use crate::web::ApiResult;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize)]
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(sign_preview);
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SignBody {
     /// The asset whose current preview to sign (`assetId` in the old contract).
     #[serde(default, alias = "assetId")]
@@ -29,7 +36,7 @@ pub struct SignBody {
     pub exp_sec: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Signed {
     url: String,
     exp: u64,
@@ -37,8 +44,18 @@ struct Signed {
 }
 
 /// Any role may play previews (`previews:sign`); signing by asset also needs `assets:read`.
+#[utoipa::path(
+    operation_id = "sign_preview",
+    tag = "previews",
+    responses(
+        (status = 200, description = "A signed, expiring edge URL.", body = Signed),
+        BadBody, Denied, Missing, Clash,
+    ),
+    security(("session" = [], "csrf" = []), ("bearer" = ["previews:sign"])),
+)]
+#[post("/sign-preview")]
 #[tracing::instrument(skip_all)]
-pub async fn sign_preview(
+async fn sign_preview(
     state: web::Data<AppState>,
     auth: Auth<perm::PreviewsSign>,
     body: web::Json<SignBody>,

@@ -3,8 +3,10 @@
 //! The URL's signature is the only credential (that is what a presigned URL is for); with S3
 //! storage these routes do not exist (404).
 
+use super::openapi::Busy;
 use crate::db::models::upload;
 use crate::error::AppError;
+use crate::error::ErrorBody;
 use crate::limits::Slot;
 use crate::state::AppState;
 use crate::storage::local::presign::{self, Grant, Op, Rejection};
@@ -12,22 +14,20 @@ use crate::storage::{Bucket, ByteStream, PutOptions, RangeRequest, StorageError,
 use actix_web::body::SizedStream;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HttpDate};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, head, put, web};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use std::time::{Duration, SystemTime};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Chunks buffered between the request body and the disk writer.
 const PIPE_CHUNKS: usize = 8;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig) {
     // No size limit applies: `web::Payload` is a stream, never collected in memory.
-    cfg.service(
-        web::resource("/storage/{bucket}/{key:.*}")
-            .route(web::put().to(put))
-            .route(web::get().to(get))
-            .route(web::head().to(get)),
-    );
+    cfg.service(put_object)
+        .service(get_object)
+        .service(head_object);
 }
 
 fn rejected(status: StatusCode, code: &'static str, message: &str) -> AppError {
@@ -104,8 +104,31 @@ fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
 /// are accepted (413 past it), a body idle for MM_UPLOAD_IDLE_TIMEOUT is dropped (408), and
 /// at most MM_UPLOAD_CONCURRENT_PUTS PUTs run at once per object or part (429). Whatever
 /// ends a PUT early, its temp file is removed.
+#[utoipa::path(
+    operation_id = "storage_put",
+    tag = "storage",
+    params(
+        ("bucket" = String, Path, description = "staging, masters or previews."),
+        ("key" = String, Path, description = "The object key (may contain `/`)."),
+        ("X-Mm-Op" = Option<String>, Query, description = "What the URL was signed for: put, part or get."),
+        ("X-Mm-Expires" = Option<i64>, Query, description = "Unix time the URL stops working."),
+        ("X-Mm-Signature" = Option<String>, Query, description = "The URL's HMAC signature."),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The object's or part's bytes."),
+    responses(
+        (status = 200, description = "Stored; the `ETag` header names it."),
+        (status = 400, description = "Not a valid storage URL, or a body that ended early.", body = ErrorBody),
+        (status = 403, description = "A bad signature, or an expired URL.", body = ErrorBody),
+        (status = 404, description = "Storage is not local: these URLs do not exist.", body = ErrorBody),
+        (status = 408, description = "The body went idle.", body = ErrorBody),
+        (status = 409, description = "The upload is closed or being completed.", body = ErrorBody),
+        (status = 413, description = "More bytes than allowed or signed.", body = ErrorBody),
+        Busy,
+    ),
+)]
+#[put("/storage/{bucket}/{key:.*}")]
 #[tracing::instrument(skip_all, fields(key = %req.path()))]
-async fn put(
+async fn put_object(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -317,8 +340,63 @@ fn bounded_body(
 }
 
 /// GET and HEAD: the object, or one byte range of it.
+#[utoipa::path(
+    operation_id = "storage_get",
+    tag = "storage",
+    params(
+        ("bucket" = String, Path, description = "staging, masters or previews."),
+        ("key" = String, Path, description = "The object key (may contain `/`)."),
+        ("X-Mm-Op" = Option<String>, Query, description = "What the URL was signed for: put, part or get."),
+        ("X-Mm-Expires" = Option<i64>, Query, description = "Unix time the URL stops working."),
+        ("X-Mm-Signature" = Option<String>, Query, description = "The URL's HMAC signature."),
+    ),
+    responses(
+        (status = 200, description = "The object.", content_type = "*/*", body = Vec<u8>),
+        (status = 206, description = "One byte range of it.", content_type = "*/*", body = Vec<u8>),
+        (status = 400, description = "Not a valid storage URL.", body = ErrorBody),
+        (status = 403, description = "A bad signature, or an expired URL.", body = ErrorBody),
+        (status = 404, description = "No such object, or storage is not local.", body = ErrorBody),
+        (status = 416, description = "The range lies outside the object.", body = ErrorBody),
+    ),
+)]
+#[get("/storage/{bucket}/{key:.*}")]
+async fn get_object(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    serve(req, state).await
+}
+
+/// HEAD: GET's headers without the body.
+#[utoipa::path(
+    operation_id = "storage_head",
+    tag = "storage",
+    params(
+        ("bucket" = String, Path, description = "staging, masters or previews."),
+        ("key" = String, Path, description = "The object key (may contain `/`)."),
+        ("X-Mm-Op" = Option<String>, Query, description = "What the URL was signed for: get."),
+        ("X-Mm-Expires" = Option<i64>, Query, description = "Unix time the URL stops working."),
+        ("X-Mm-Signature" = Option<String>, Query, description = "The URL's HMAC signature."),
+    ),
+    responses(
+        (status = 200, description = "The object's headers."),
+        (status = 206, description = "One byte range's headers."),
+        (status = 400, description = "Not a valid storage URL."),
+        (status = 403, description = "A bad signature, or an expired URL."),
+        (status = 404, description = "No such object, or storage is not local."),
+        (status = 416, description = "The range lies outside the object."),
+    ),
+)]
+#[head("/storage/{bucket}/{key:.*}")]
+async fn head_object(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    serve(req, state).await
+}
+
 #[tracing::instrument(skip_all, fields(key = %req.path()))]
-async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let grant = authorize(&req, &state, &[Op::Get])?;
     let range = header_str(&req, header::RANGE).and_then(RangeRequest::parse_header);
     let obj = match state.storage.get(grant.bucket, &grant.key, range).await {

@@ -1,22 +1,35 @@
 //! `/api/tokens`: the caller's own API tokens.
 
+use super::openapi::{BadBody, BadInput, Denied, Missing};
 use crate::auth::token::{self, TokenView};
 use crate::auth::{Auth, perm};
 use crate::db::models::api_tokens;
 use crate::state::AppState;
 use crate::web::ApiResult;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tokens", web::get().to(list))
-        .route("/tokens", web::post().to(create))
-        .route("/tokens/{id}", web::delete().to(revoke));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(revoke);
+}
+
+#[derive(Serialize, ToSchema)]
+struct Tokens {
+    tokens: Vec<TokenView>,
 }
 
 /// `GET /api/tokens`: the caller's live tokens, without secrets.
+#[utoipa::path(
+    operation_id = "tokens_list",
+    tag = "tokens",
+    responses((status = 200, description = "The caller's tokens.", body = Tokens), Denied),
+    security(("session" = []), ("bearer" = ["tokens:manage"])),
+)]
+#[get("/tokens")]
 #[tracing::instrument(skip_all)]
 async fn list(st: web::Data<AppState>, auth: Auth<perm::TokensManage>) -> ApiResult<HttpResponse> {
     let uid = auth.user.id;
@@ -25,10 +38,10 @@ async fn list(st: web::Data<AppState>, auth: Auth<perm::TokensManage>) -> ApiRes
         .run(move |c| api_tokens::list_for_user(c, uid))
         .await?;
     let tokens: Vec<TokenView> = rows.iter().map(TokenView::from).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "tokens": tokens })))
+    Ok(HttpResponse::Ok().json(Tokens { tokens }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     name: String,
@@ -38,7 +51,7 @@ struct CreateBody {
     ttl: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Created {
     /// The whole token, shown this once.
     token: String,
@@ -47,6 +60,13 @@ struct Created {
 }
 
 /// `POST /api/tokens {name, scopes?, ttl?}` -> 201 `{token, id, ...}`.
+#[utoipa::path(
+    operation_id = "tokens_create",
+    tag = "tokens",
+    responses((status = 201, description = "The token, its secret shown this once.", body = Created), BadBody, Denied),
+    security(("session" = [], "csrf" = []), ("bearer" = ["tokens:manage"])),
+)]
+#[post("/tokens")]
 #[tracing::instrument(skip_all)]
 async fn create(
     st: web::Data<AppState>,
@@ -65,6 +85,13 @@ async fn create(
 }
 
 /// `DELETE /api/tokens/{id}` -> 204.
+#[utoipa::path(
+    operation_id = "tokens_revoke",
+    tag = "tokens",
+    responses((status = 204, description = "Revoked."), BadInput, Denied, Missing),
+    security(("session" = [], "csrf" = []), ("bearer" = ["tokens:manage"])),
+)]
+#[delete("/tokens/{id}")]
 #[tracing::instrument(skip_all, fields(token_id = %id))]
 async fn revoke(
     st: web::Data<AppState>,

@@ -2,28 +2,33 @@
 //! complete it into an asset version (202 with the promotion job). A caller sees only their
 //! own uploads: anyone else's is a 404.
 
+use super::openapi::{BadBody, BadInput, Clash, Denied, Missing};
 use crate::audit::Entry;
 use crate::auth::{Auth, perm};
+use crate::ingest::complete::Completed;
+use crate::ingest::uploads::{PartUrl, UploadView};
 use crate::ingest::{complete, uploads};
 use crate::state::AppState;
 use crate::storage::CompletedPart;
 use crate::web::ApiResult;
-use actix_web::{HttpResponse, web};
-use serde::Deserialize;
+use actix_web::{HttpResponse, delete, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 /// Body limit of `complete`: 10,000 parts with their ETags.
 pub const COMPLETE_BODY_LIMIT: usize = 2 << 20;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/uploads", web::post().to(create))
-        .route("/uploads/{id}", web::get().to(get))
-        .route("/uploads/{id}", web::delete().to(abort))
-        .route("/uploads/{id}/parts", web::post().to(parts))
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create)
+        .service(status)
+        .service(abort)
+        .service(presign_parts)
         .service(
-            web::resource("/uploads/{id}/complete")
+            utoipa_actix_web::scope("/uploads/{id}/complete")
                 .app_data(crate::error::json_config(COMPLETE_BODY_LIMIT))
-                .route(web::post().to(complete)),
+                .service(complete_upload),
         );
 }
 
@@ -33,6 +38,13 @@ fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBui
 }
 
 /// `POST /api/uploads {filename, size, content_type?, sha256?, asset_id?, title?}` -> 201.
+#[utoipa::path(
+    operation_id = "uploads_create",
+    tag = "uploads",
+    responses((status = 201, description = "The upload, with how to send its bytes.", body = UploadView), BadBody, Denied, Missing, Clash),
+    security(("session" = [], "csrf" = []), ("bearer" = ["uploads:create"])),
+)]
+#[post("/uploads")]
 #[tracing::instrument(skip_all)]
 async fn create(
     st: web::Data<AppState>,
@@ -45,8 +57,15 @@ async fn create(
 }
 
 /// `GET /api/uploads/{id}`: state and the parts storage holds.
+#[utoipa::path(
+    operation_id = "uploads_get",
+    tag = "uploads",
+    responses((status = 200, description = "The upload and what storage holds of it.", body = UploadView), BadInput, Denied, Missing),
+    security(("session" = []), ("bearer" = ["uploads:create"])),
+)]
+#[get("/uploads/{id}")]
 #[tracing::instrument(skip_all, fields(upload_id = %id))]
-async fn get(
+async fn status(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,
     id: web::Path<Uuid>,
@@ -55,15 +74,27 @@ async fn get(
     Ok(no_store(HttpResponse::Ok()).json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PartsRequest {
     part_numbers: Vec<u32>,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Parts {
+    parts: Vec<PartUrl>,
+}
+
 /// `POST /api/uploads/{id}/parts {part_numbers}`: fresh presigned URLs.
+#[utoipa::path(
+    operation_id = "uploads_parts",
+    tag = "uploads",
+    responses((status = 200, description = "A presigned PUT per part.", body = Parts), BadBody, Denied, Missing, Clash),
+    security(("session" = [], "csrf" = []), ("bearer" = ["uploads:create"])),
+)]
+#[post("/uploads/{id}/parts")]
 #[tracing::instrument(skip_all, fields(upload_id = %id))]
-async fn parts(
+async fn presign_parts(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,
     id: web::Path<Uuid>,
@@ -71,10 +102,17 @@ async fn parts(
 ) -> ApiResult<HttpResponse> {
     let numbers = body.into_inner().part_numbers;
     let parts = uploads::presign_parts(&st, Some(auth.user.id), id.into_inner(), numbers).await?;
-    Ok(no_store(HttpResponse::Ok()).json(serde_json::json!({ "parts": parts })))
+    Ok(no_store(HttpResponse::Ok()).json(Parts { parts }))
 }
 
 /// `DELETE /api/uploads/{id}`: abort.
+#[utoipa::path(
+    operation_id = "uploads_abort",
+    tag = "uploads",
+    responses((status = 204, description = "Aborted."), BadInput, Denied, Missing, Clash),
+    security(("session" = [], "csrf" = []), ("bearer" = ["uploads:create"])),
+)]
+#[delete("/uploads/{id}")]
 #[tracing::instrument(skip_all, fields(upload_id = %id))]
 async fn abort(
     st: web::Data<AppState>,
@@ -86,7 +124,7 @@ async fn abort(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CompleteRequest {
     parts: Option<Vec<CompletedPart>>,
@@ -94,8 +132,17 @@ struct CompleteRequest {
 }
 
 /// `POST /api/uploads/{id}/complete {parts?, title?}` -> 202 `{asset_id, version_id, job_id}`.
+#[utoipa::path(
+    operation_id = "uploads_complete",
+    tag = "uploads",
+    params(("id" = Uuid, Path, description = "The upload.")),
+    request_body(content = Option<CompleteRequest>, description = "Optional: the parts (multipart) and a title."),
+    responses((status = 202, description = "Stored as a version; promotion queued.", body = Completed), BadBody, Denied, Missing, Clash),
+    security(("session" = [], "csrf" = []), ("bearer" = ["uploads:create"])),
+)]
+#[post("")]
 #[tracing::instrument(skip_all, fields(upload_id = %id))]
-async fn complete(
+async fn complete_upload(
     st: web::Data<AppState>,
     auth: Auth<perm::UploadsCreate>,
     id: web::Path<Uuid>,
