@@ -27,7 +27,8 @@ export async function allComments(url, versionId) {
   let cursor = null;
   // The API's cap on comments per version bounds the pages; this bounds a misbehaving server.
   for (let page = 0; page < 100; page++) {
-    const q = new URLSearchParams({ version_id: versionId, limit: '500' });
+    // The API's default page size; a share link's list comes whole, without a `next`.
+    const q = new URLSearchParams({ version_id: versionId });
     if (cursor) q.set('cursor', cursor);
     const res = await api('GET', `${url}?${q}`);
     out.push(...(res.comments || []));

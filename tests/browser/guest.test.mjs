@@ -112,7 +112,9 @@ test('a guest gives the password and a name, plays, comments with a drawing and 
     const list = await teamPage.evaluate(async (id) => (await fetch(`/api/assets/${id}/comments`)).json(), assetId);
     const c = list.comments.find((x) => x.body === 'Logo a touch smaller please');
     assert.equal(c.frame, 40);
-    assert.equal(c.drawing.shapes.length, 1);
+    assert.equal(c.has_drawing, true);
+    const one = await teamPage.evaluate(async (id) => (await fetch(`/api/comments/${id}`)).json(), c.id);
+    assert.equal(one.drawing.shapes.length, 1);
     assert.equal(c.author.guest, true);
     // The panel lists what the guest did.
     await teamPage.reload();

@@ -5,6 +5,7 @@
 
 mod downloads;
 mod guest;
+mod guest_drawing;
 mod guest_limits;
 mod live;
 mod team;
