@@ -2,7 +2,7 @@
 //! registration, so it lists every `/api` route) has a row in `matrix::routes()`, and every row
 //! names a documented operation.
 
-use super::matrix::routes;
+use super::matrix_routes::routes;
 use crate::api_contract::{fits, operations};
 
 #[test]

@@ -6,6 +6,7 @@ mod cli;
 mod csrf;
 mod login;
 mod matrix;
+mod matrix_routes;
 mod matrix_rows;
 mod pages;
 mod sessions;
