@@ -73,54 +73,39 @@ else
   "$MOTO_VENV/bin/moto_server" --help >/dev/null 2>&1 || die "moto_server did not install in $MOTO_VENV"
 fi
 
-# 2b. OpenTimelineIO with its CMX 3600 and FCPXML readers, pinned, in its own venv: the review
-#     tests read mm's marker exports back with it (0.18 ships neither reader inside).
-OTIO_PINS=(opentimelineio==0.18.1 otio-cmx3600-adapter==1.0.0 otio-fcpx-xml-adapter==1.0.0)
-if [ -x "$OTIO_VENV/bin/python" ] &&
-  "$OTIO_VENV/bin/python" -c "
+# A pinned PyPI venv for a test judge: NAME VENV CHECK PIN...; installed unless every pin is
+# already there, then CHECK (a shell command) must pass.
+pinned_venv() {
+  local name=$1 venv=$2 check=$3
+  shift 3
+  if [ -x "$venv/bin/python" ] &&
+    "$venv/bin/python" -c "
 import sys, importlib.metadata as m
 want = dict(p.split('==') for p in sys.argv[1:])
-sys.exit(any(m.version(k) != v for k, v in want.items()))" "${OTIO_PINS[@]}" 2>/dev/null; then
-  step "otio: ${OTIO_PINS[*]} present ($OTIO_VENV)"
-else
-  step "otio: installing ${OTIO_PINS[*]} from PyPI into $OTIO_VENV"
-  as_root python3 -m venv "$OTIO_VENV"
-  as_root "$OTIO_VENV/bin/pip" install -q --disable-pip-version-check "${OTIO_PINS[@]}"
-  "$OTIO_VENV/bin/python" -c 'import opentimelineio' || die "opentimelineio did not install in $OTIO_VENV"
-fi
+sys.exit(any(m.version(k) != v for k, v in want.items()))" "$@" 2>/dev/null; then
+    step "$name: $* present ($venv)"
+    return
+  fi
+  step "$name: installing $* from PyPI into $venv"
+  as_root python3 -m venv "$venv"
+  as_root "$venv/bin/pip" install -q --disable-pip-version-check "$@"
+  bash -c "$check" || die "$name did not install in $venv"
+}
 
-# standardwebhooks (Standard Webhooks' own verifier): the webhook test checks mm's signatures
-# with it rather than with mm's code.
-WEBHOOKS_PINS=(standardwebhooks==1.1.0)
-if [ -x "$WEBHOOKS_VENV/bin/python" ] &&
-  "$WEBHOOKS_VENV/bin/python" -c "
-import sys, importlib.metadata as m
-want = dict(p.split('==') for p in sys.argv[1:])
-sys.exit(any(m.version(k) != v for k, v in want.items()))" "${WEBHOOKS_PINS[@]}" 2>/dev/null; then
-  step "standardwebhooks: ${WEBHOOKS_PINS[*]} present ($WEBHOOKS_VENV)"
-else
-  step "standardwebhooks: installing ${WEBHOOKS_PINS[*]} from PyPI into $WEBHOOKS_VENV"
-  as_root python3 -m venv "$WEBHOOKS_VENV"
-  as_root "$WEBHOOKS_VENV/bin/pip" install -q --disable-pip-version-check "${WEBHOOKS_PINS[@]}"
-  "$WEBHOOKS_VENV/bin/python" -c 'import standardwebhooks' || die "standardwebhooks did not install in $WEBHOOKS_VENV"
-fi
+# 2b. OpenTimelineIO with its CMX 3600 and FCPXML readers: the review tests read mm's marker
+#     exports back with it (0.18 ships neither reader inside).
+pinned_venv otio "$OTIO_VENV" "'$OTIO_VENV/bin/python' -c 'import opentimelineio'" \
+  opentimelineio==0.18.1 otio-cmx3600-adapter==1.0.0 otio-fcpx-xml-adapter==1.0.0
 
-# 2c. The API contract tools, pinned, in their own venv: openapi-spec-validator checks the
-#     OpenAPI document and schemathesis fuzzes a live mm against it (tests/it/api_contract).
-API_PINS=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
-if [ -x "$API_VENV/bin/python" ] &&
-  "$API_VENV/bin/python" -c "
-import sys, importlib.metadata as m
-want = dict(p.split('==') for p in sys.argv[1:])
-sys.exit(any(m.version(k) != v for k, v in want.items()))" "${API_PINS[@]}" 2>/dev/null; then
-  step "api-contract: ${API_PINS[*]} present ($API_VENV)"
-else
-  step "api-contract: installing ${API_PINS[*]} from PyPI into $API_VENV"
-  as_root python3 -m venv "$API_VENV"
-  as_root "$API_VENV/bin/pip" install -q --disable-pip-version-check "${API_PINS[@]}"
-  [ -x "$API_VENV/bin/st" ] && [ -x "$API_VENV/bin/openapi-spec-validator" ] ||
-    die "schemathesis or openapi-spec-validator did not install in $API_VENV"
-fi
+# 2c. standardwebhooks (Standard Webhooks' own verifier): the webhook test checks mm's
+#     signatures with it rather than with mm's code.
+pinned_venv standardwebhooks "$WEBHOOKS_VENV" "'$WEBHOOKS_VENV/bin/python' -c 'import standardwebhooks'" \
+  standardwebhooks==1.1.0
+
+# 2d. The API contract tools: openapi-spec-validator checks the OpenAPI document and
+#     schemathesis fuzzes a live mm against it (tests/it/api_contract).
+pinned_venv api-contract "$API_VENV" "[ -x '$API_VENV/bin/st' ] && [ -x '$API_VENV/bin/openapi-spec-validator' ]" \
+  openapi-spec-validator==0.9.0 schemathesis==4.32.5
 
 # 3. npm packages (hls.js for the player, playwright-core for browser tests), pinned by the lockfile.
 #    Chromium is Debian's; playwright must never download a browser of its own.
