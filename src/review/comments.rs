@@ -82,9 +82,19 @@ pub fn view(
     clock: &Clock,
     caller: &Caller,
 ) -> CommentView {
-    let deleted = row.deleted_at.is_some();
+    let mut v = plain_view(row, drawing, clock);
     let mine = row.author_id == Some(caller.user.id);
     let write = caller.can(Permission::CommentsWrite);
+    v.can_edit = !v.deleted && mine && write;
+    v.can_delete = !v.deleted && ((mine && write) || caller.can(Permission::CommentsModerate));
+    v.can_resolve = !v.deleted && write;
+    v
+}
+
+/// `row` with nothing the reader may change; callers add what their reader may do (`view`)
+/// or take out what a stranger may not see (share links).
+pub fn plain_view(row: &CommentRow, drawing: Option<&Value>, clock: &Clock) -> CommentView {
+    let deleted = row.deleted_at.is_some();
     CommentView {
         id: row.id,
         asset_id: row.asset_id,
@@ -120,9 +130,9 @@ pub fn view(
         updated_at: row.updated_at,
         edited: row.edited,
         deleted,
-        can_edit: !deleted && mine && write,
-        can_delete: !deleted && ((mine && write) || caller.can(Permission::CommentsModerate)),
-        can_resolve: !deleted && write,
+        can_edit: false,
+        can_delete: false,
+        can_resolve: false,
         replies: None,
     }
 }

@@ -10,7 +10,7 @@ use crate::db::models::comment::{self, CommentRow, NewComment};
 use crate::db::models::share::{self as rows, GuestRow};
 use crate::db::models::{asset, version::Version};
 use crate::error::AppError;
-use crate::review::comments::{self, Author, Clock, CommentView, NewCommentBody, Person};
+use crate::review::comments::{self, Clock, CommentView, NewCommentBody};
 use crate::review::{CommentList, drawing};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
@@ -168,49 +168,15 @@ pub async fn identify(
     ))
 }
 
-/// One comment as a guest sees it: nobody's id, nothing they may change.
+/// One comment as a guest sees it: nobody's id, no mentions, nothing they may change.
 fn guest_view(row: &CommentRow, drawing: Option<&Value>, clock: &Clock) -> CommentView {
-    let deleted = row.deleted_at.is_some();
-    CommentView {
-        id: row.id,
-        asset_id: row.asset_id,
-        version_id: row.version_id,
-        parent_id: row.parent_id,
-        frame: row.frame,
-        frame_end: row.frame_end,
-        seconds: row.frame.and_then(|f| clock.seconds(f)),
-        seconds_end: row.frame_end.and_then(|f| clock.seconds(f)),
-        timecode: row.frame.and_then(|f| clock.timecode(f)),
-        timecode_end: row.frame_end.and_then(|f| clock.timecode(f)),
-        body: if deleted {
-            String::new()
-        } else {
-            row.body.clone()
-        },
-        mentions: Vec::new(),
-        has_drawing: !deleted && row.has_drawing,
-        drawing: drawing.filter(|_| !deleted).cloned(),
-        visibility: row.visibility.clone(),
-        resolved: row.resolved_at.is_some(),
-        resolved_by: row.resolved_at.map(|_| Person {
-            id: None,
-            name: row.resolved_by_name.clone().unwrap_or_default(),
-        }),
-        resolved_at: row.resolved_at,
-        author: Author {
-            id: None,
-            name: row.author_name.clone(),
-            guest: row.guest_id.is_some(),
-        },
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        edited: row.edited,
-        deleted,
-        can_edit: false,
-        can_delete: false,
-        can_resolve: false,
-        replies: None,
+    let mut v = comments::plain_view(row, drawing, clock);
+    v.mentions = Vec::new();
+    v.author.id = None;
+    if let Some(p) = v.resolved_by.as_mut() {
+        p.id = None;
     }
+    v
 }
 
 /// The comments of `v` a guest may read: visibility `everyone`, threads of those only.
