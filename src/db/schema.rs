@@ -201,6 +201,8 @@ diesel::table! {
         note -> Text,
         created_at -> Timestamptz,
         guest_id -> Nullable<Uuid>,
+        reviewer_key -> Text,
+        reviewer_email -> Nullable<Text>,
     }
 }
 

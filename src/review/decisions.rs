@@ -40,10 +40,7 @@ pub fn status_of(decisions_newest_first: &[DecisionRow], has_comments: bool) -> 
     let mut any = false;
     let mut changes = false;
     for d in decisions_newest_first {
-        if seen.insert(
-            d.reviewer_id
-                .map_or(d.reviewer_name.clone(), |i| i.to_string()),
-        ) {
+        if seen.insert(d.reviewer_key.as_str()) {
             any = true;
             changes |= d.decision == "changes_requested";
         }
@@ -54,6 +51,23 @@ pub fn status_of(decisions_newest_first: &[DecisionRow], has_comments: bool) -> 
         (false, _, true) => "in_review",
         _ => "none",
     }
+}
+
+/// Whom a team member's decisions count for: their account.
+pub fn team_key(user_id: Uuid) -> String {
+    format!("user:{user_id}")
+}
+
+/// Whom a guest's decisions count for: the link they came through and the email they gave,
+/// lower-cased. Two guests of one name are two reviewers; one guest deciding again, from any
+/// browser, replaces their own decision.
+pub fn guest_key(share_id: Uuid, email: &str) -> String {
+    format!("guest:{share_id}:{}", guest_email(email))
+}
+
+/// A guest's email as decisions keep it.
+pub fn guest_email(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// Words for a status (or a decision, `approved` / `changes_requested`), as pages show it.
@@ -77,6 +91,9 @@ pub struct Reviewer {
     pub name: String,
     /// Someone who decided through a share link, without an account.
     pub guest: bool,
+    /// A guest's email (lower-case), which tells apart guests of one name; only the team sees it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -112,10 +129,7 @@ pub(crate) fn review_of(
     let mut seen = HashSet::new();
     let (mut latest, mut older) = (Vec::new(), Vec::new());
     for d in rows {
-        let key = d
-            .reviewer_id
-            .map_or(d.reviewer_name.clone(), |i| i.to_string());
-        let superseded = !seen.insert(key);
+        let superseded = !seen.insert(d.reviewer_key);
         let v = DecisionView {
             id: d.id,
             label: label(&d.decision),
@@ -124,7 +138,8 @@ pub(crate) fn review_of(
             author: Reviewer {
                 id: d.reviewer_id,
                 name: d.reviewer_name,
-                guest: d.guest_id.is_some(),
+                guest: d.guest_id.is_some() || d.reviewer_email.is_some(),
+                email: d.reviewer_email,
             },
             created_at: d.created_at,
             superseded,
@@ -226,6 +241,9 @@ pub async fn decide(
                         reviewer_name: name,
                         decision: what.clone(),
                         note: note.clone(),
+                        guest_id: None,
+                        reviewer_key: team_key(uid),
+                        reviewer_email: None,
                     },
                 )?;
                 let status = status_of(&decision::latest_per_reviewer(c, version_id)?, true);
@@ -303,7 +321,47 @@ mod tests {
             note: String::new(),
             created_at: OffsetDateTime::now_utc(),
             guest_id: None,
+            reviewer_key: team_key(Uuid::from_u128(who)),
+            reviewer_email: None,
         }
+    }
+
+    fn g(share: u128, name: &str, email: &str, what: &str) -> DecisionRow {
+        DecisionRow {
+            reviewer_id: None,
+            reviewer_name: name.into(),
+            guest_id: Some(Uuid::now_v7()),
+            reviewer_key: guest_key(Uuid::from_u128(share), email),
+            reviewer_email: Some(guest_email(email)),
+            ..d(0, what)
+        }
+    }
+
+    #[test]
+    fn a_guest_is_their_link_and_email_not_their_name() {
+        // Two guests called Alex: one approves, the other asks for changes.
+        let rows = [
+            g(1, "Alex", "alex@a.test", "approved"),
+            g(1, "Alex", "alex@b.test", "changes_requested"),
+        ];
+        assert_eq!(status_of(&rows, true), "changes_requested");
+        let r = review_of(Uuid::nil(), Uuid::nil(), "changes_requested", rows.to_vec());
+        assert!(r.decisions.iter().all(|d| !d.superseded));
+        // The same guest (any case, another browser) deciding again replaces their decision.
+        let rows = [
+            g(1, "Alex B.", " ALEX@b.test", "approved"),
+            g(1, "Alex", "alex@a.test", "approved"),
+            g(1, "Alex", "alex@b.test", "changes_requested"),
+        ];
+        assert_eq!(status_of(&rows, true), "approved");
+        let r = review_of(Uuid::nil(), Uuid::nil(), "approved", rows.to_vec());
+        let superseded: Vec<bool> = r.decisions.iter().map(|d| d.superseded).collect();
+        assert_eq!(superseded, [false, false, true]);
+        // The same email through another link is another reviewer.
+        assert_ne!(
+            guest_key(Uuid::from_u128(1), "a@x.test"),
+            guest_key(Uuid::from_u128(2), "a@x.test")
+        );
     }
 
     #[test]

@@ -4,7 +4,6 @@
 use super::access::Access;
 use super::activity;
 use crate::db::models::decision::{self, NewDecision};
-use crate::db::models::share as rows;
 use crate::db::models::{asset, version::Version};
 use crate::error::AppError;
 use crate::media::pipeline::Manifest;
@@ -25,10 +24,11 @@ pub const PROXY_HEIGHT: u32 = 720;
 /// Largest manifest.json read.
 const MANIFEST_LIMIT: usize = 1 << 20;
 
-/// A review with nobody's id.
+/// A review with nobody's id or email.
 fn for_guest(mut r: Review) -> Review {
     for d in &mut r.decisions {
         d.author.id = None;
+        d.author.email = None;
     }
     r
 }
@@ -55,7 +55,7 @@ pub async fn decide(
             "This link does not let you approve or request changes.",
         ));
     }
-    let (g, name, _) = a.identity()?;
+    let (g, name, email) = a.identity()?;
     let gid = g.id;
     if !matches!(body.decision.as_str(), "approved" | "changes_requested") {
         return Err(AppError::bad_request(
@@ -78,6 +78,7 @@ pub async fn decide(
     }
     let what = body.decision.clone();
     let asset_id = v.asset_id;
+    let share_id = a.share.id;
     let (status, rows_) = state
         .db
         .run(move |c| {
@@ -86,7 +87,7 @@ pub async fn decide(
                 if asset::lock_live(c, asset_id)?.is_none() {
                     return Err(diesel::result::Error::NotFound);
                 }
-                let d = decision::insert(
+                decision::insert(
                     c,
                     &NewDecision {
                         id: Uuid::now_v7(),
@@ -96,9 +97,11 @@ pub async fn decide(
                         reviewer_name: name,
                         decision: what,
                         note,
+                        guest_id: Some(gid),
+                        reviewer_key: decisions::guest_key(share_id, &email),
+                        reviewer_email: Some(decisions::guest_email(&email)),
                     },
                 )?;
-                rows::mark_decision_guest(c, d.id, gid)?;
                 let status =
                     decisions::status_of(&decision::latest_per_reviewer(c, version_id)?, true);
                 decision::set_status(c, version_id, status)?;

@@ -51,7 +51,8 @@ export class Review {
       li.dataset.decision = d.decision;
       const who = document.createElement('strong');
       who.textContent = d.author ? d.author.name : 'Someone';
-      if (d.author && d.author.guest) who.append(' (guest)');
+      // Guests of one name are told apart by their email (the team's page only has it).
+      if (d.author && d.author.guest) who.append(d.author.email ? ` (guest, ${d.author.email})` : ' (guest)');
       const what = document.createElement('span');
       // The words come from the API, which has the one list of them.
       what.textContent = ` ${(d.label || d.decision).toLowerCase()}`;

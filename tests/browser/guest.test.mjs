@@ -108,7 +108,9 @@ test('a guest gives the password and a name, plays, comments with a drawing and 
     await theirs.waitFor({ timeout: 5_000 });
     assert.equal(await theirs.locator('[data-guest]').count(), 1);
     await teamPage.locator('[data-review-status][data-state="approved"]').waitFor({ timeout: 5_000 });
-    assert.match(await teamPage.locator('[data-decisions]').textContent(), /Cleo <Client> \(guest\)/);
+    // The team tells guests of one name apart by their email; guests never see anyone's.
+    assert.match(await teamPage.locator('[data-decisions]').textContent(), /Cleo <Client> \(guest, cleo@agency\.test\)/);
+    assert.doesNotMatch(await page.locator('[data-decisions]').textContent(), /@/);
     const list = await teamPage.evaluate(async (id) => (await fetch(`/api/assets/${id}/comments`)).json(), assetId);
     const c = list.comments.find((x) => x.body === 'Logo a touch smaller please');
     assert.equal(c.frame, 40);

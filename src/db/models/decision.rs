@@ -19,6 +19,10 @@ pub struct DecisionRow {
     pub created_at: OffsetDateTime,
     /// The share guest who decided (`shares`); `None` for team members.
     pub guest_id: Option<Uuid>,
+    /// Whom the decision counts for (`review::decisions::Reviewer::key`).
+    pub reviewer_key: String,
+    /// A guest's email (lower-case), for the team's eyes only.
+    pub reviewer_email: Option<String>,
 }
 
 #[derive(Clone, Debug, Insertable)]
@@ -31,6 +35,9 @@ pub struct NewDecision {
     pub reviewer_name: String,
     pub decision: String,
     pub note: String,
+    pub guest_id: Option<Uuid>,
+    pub reviewer_key: String,
+    pub reviewer_email: Option<String>,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewDecision) -> QueryResult<DecisionRow> {
@@ -61,13 +68,9 @@ pub fn latest_per_reviewer(
 ) -> QueryResult<Vec<DecisionRow>> {
     let mut rows = review_decisions::table
         .filter(review_decisions::version_id.eq(version_id))
-        .distinct_on((
-            review_decisions::reviewer_id,
-            review_decisions::reviewer_name,
-        ))
+        .distinct_on(review_decisions::reviewer_key)
         .order((
-            review_decisions::reviewer_id,
-            review_decisions::reviewer_name,
+            review_decisions::reviewer_key,
             review_decisions::created_at.desc(),
             review_decisions::id.desc(),
         ))

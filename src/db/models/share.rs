@@ -305,15 +305,3 @@ pub fn mark_comment_guest(
         .set(comments::guest_id.eq(guest_id))
         .execute(conn)
 }
-
-/// Links a decision to the guest who made it.
-pub fn mark_decision_guest(
-    conn: &mut PgConnection,
-    decision_id: Uuid,
-    guest_id: Uuid,
-) -> QueryResult<usize> {
-    use crate::db::schema::review_decisions;
-    diesel::update(review_decisions::table.find(decision_id))
-        .set(review_decisions::guest_id.eq(guest_id))
-        .execute(conn)
-}
