@@ -29,7 +29,8 @@ pub struct ListParams {
     /// Created before: a date (the whole day counts) or an RFC 3339 time.
     pub to: Option<String>,
     /// `-created_at` (default), `created_at`, `title`, `-title`, `size`, `-size`, `relevance`
-    /// (default with `q`), `review` (changes requested, in review, not reviewed, approved).
+    /// (default with `q`), `review` (changes requested, in review, not reviewed, approved),
+    /// `set` (the review set's order; default with `set`, needs it).
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -113,8 +114,18 @@ impl ListParams {
                 "review must be none, in_review, approved or changes_requested.",
             ));
         }
+        let set_id = match self.set.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(
+                uuid::Uuid::parse_str(s)
+                    .map_err(|_| bad("invalid-query", "set must be a review set's id."))?,
+            ),
+        };
         let sort = match self.sort.as_deref() {
             None if tsquery.is_some() => Sort::Relevance,
+            None if set_id.is_some() => Sort::SetOrder,
+            Some("set") if set_id.is_some() => Sort::SetOrder,
+            Some("set") => return Err(bad("invalid-query", "sort=set needs set.")),
             None | Some("-created_at") => Sort::NewestFirst,
             Some("created_at") => Sort::OldestFirst,
             Some("title") => Sort::TitleAsc,
@@ -126,7 +137,7 @@ impl ListParams {
             Some(_) => {
                 return Err(bad(
                     "invalid-query",
-                    "sort must be one of -created_at, created_at, title, -title, size, -size, relevance, review.",
+                    "sort must be one of -created_at, created_at, title, -title, size, -size, relevance, review, set.",
                 ));
             }
         };
@@ -151,13 +162,6 @@ impl ListParams {
             .as_deref()
             .map(|t| parse_time(t, true, "to"))
             .transpose()?;
-        let set_id = match self.set.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => Some(
-                uuid::Uuid::parse_str(s)
-                    .map_err(|_| bad("invalid-query", "set must be a review set's id."))?,
-            ),
-        };
         Ok((
             ListQuery {
                 set_id,
@@ -277,5 +281,18 @@ mod tests {
         );
         assert_eq!(p(|l| l.to = Some("2026-11-26".into())), None);
         assert_eq!(p(|l| l.set = Some("x".into())), Some("invalid-query"));
+        assert_eq!(p(|l| l.sort = Some("set".into())), Some("invalid-query"));
+    }
+
+    #[test]
+    fn a_set_lists_in_its_own_order_unless_asked_otherwise() {
+        let q = |sort: Option<&str>| ListParams {
+            set: Some(uuid::Uuid::nil().to_string()),
+            sort: sort.map(String::from),
+            ..Default::default()
+        };
+        assert_eq!(q(None).to_query().unwrap().0.sort, Sort::SetOrder);
+        assert_eq!(q(Some("set")).to_query().unwrap().0.sort, Sort::SetOrder);
+        assert_eq!(q(Some("title")).to_query().unwrap().0.sort, Sort::TitleAsc);
     }
 }

@@ -4,6 +4,7 @@
 // through textContent: guests' names and emails are never parsed as HTML.
 
 import { api } from './api.js';
+import { shareForm } from './share-form.js';
 
 const panel = document.querySelector('[data-shares-panel]');
 const root = document.getElementById('asset');
@@ -20,9 +21,7 @@ const WORDS = { view: 'watch', comment: 'comment', approve: 'approve' };
 
 async function init(panel, assetId) {
   const list = panel.querySelector('[data-shares]');
-  const form = panel.querySelector('[data-share-create]');
-  const msg = panel.querySelector('[data-share-message]');
-  const say = (t, err) => { msg.textContent = t || ''; msg.classList.toggle('error', !!err); };
+  const say = shareForm(panel.querySelector('[data-share-create]'), () => ({ asset_ids: [assetId] }), load);
 
   async function load() {
     let res;
@@ -79,31 +78,6 @@ async function init(panel, assetId) {
       }));
     } catch (_) { /* the list of links still shows */ }
   }
-
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const f = form.elements;
-    const body = {
-      asset_ids: [assetId],
-      permissions: f.permissions.value,
-      allow_download: f.allow_download.value,
-      watermark: f.watermark.checked,
-      show_versions: f.show_versions.checked,
-    };
-    if (f.password.value) body.password = f.password.value;
-    if (f.expires.value) body.expires_at = new Date(`${f.expires.value}T23:59:59`).toISOString();
-    try {
-      const res = await api('POST', '/api/shares', body);
-      f.password.value = '';
-      const box = panel.querySelector('[data-share-url]');
-      box.hidden = false;
-      box.querySelector('input').value = res.url;
-      say('Link created: copy it now, it is not shown again.');
-      await load();
-    } catch (err) {
-      say(err.message, true);
-    }
-  });
 
   load();
 }

@@ -1,8 +1,9 @@
 // The library: badges of assets still queued or processing follow their progress live, and a
 // card whose preview becomes ready gets its poster on the next visit (the page is not reloaded
-// under the person's cursor).
+// under the person's cursor). Review sets: `review-sets.js`.
 
 import { watch, paintBadge } from './status.js';
+import './review-sets.js';
 
 var live = document.querySelectorAll('[data-asset-id] [data-status][data-state="queued"], [data-asset-id] [data-status][data-state="processing"]');
 // A handful of streams at most: the rest of the page is static and a reload refreshes it.

@@ -144,6 +144,8 @@ pub enum Sort {
     Relevance,
     /// What needs attention first: changes requested, in review, not reviewed, approved.
     Review,
+    /// The review set's own order (only with `set_id`).
+    SetOrder,
 }
 
 /// One library query: every filter optional.
@@ -211,6 +213,17 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> QueryResult<(Vec<Asset>, 
     }
     let query = filtered(q).select(Asset::as_select());
     let query = match (q.sort, &q.tsquery) {
+        (Sort::SetOrder, _) if q.set_id.is_some() => query
+            .order(
+                sql::<diesel::sql_types::Integer>(
+                    "(SELECT i.position FROM review_set_items i WHERE i.asset_id = assets.id \
+                     AND i.set_id = ",
+                )
+                .bind::<diesel::sql_types::Uuid, _>(q.set_id.unwrap_or_default())
+                .sql(")")
+                .asc(),
+            )
+            .then_order_by(assets::id.asc()),
         (Sort::Relevance, Some(ts)) => query
             .order(
                 sql::<Float>("ts_rank(search, to_tsquery('simple', ")
@@ -220,7 +233,7 @@ pub fn list(conn: &mut PgConnection, q: &ListQuery) -> QueryResult<(Vec<Asset>, 
             )
             .then_order_by(assets::created_at.desc())
             .then_order_by(assets::id.desc()),
-        (Sort::NewestFirst | Sort::Relevance, _) => query
+        (Sort::NewestFirst | Sort::Relevance | Sort::SetOrder, _) => query
             .order(assets::created_at.desc())
             .then_order_by(assets::id.desc()),
         (Sort::OldestFirst, _) => query

@@ -51,6 +51,9 @@ pub fn set_items(conn: &mut PgConnection, set_id: Uuid, asset_ids: &[Uuid]) -> Q
             )
         })
         .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
     diesel::insert_into(review_set_items::table)
         .values(rows)
         .execute(conn)?;
@@ -70,6 +73,23 @@ pub fn touch(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
     diesel::update(review_sets::table.find(id))
         .set(review_sets::updated_at.eq(diesel::dsl::now))
         .execute(conn)
+}
+
+/// The set, locked until the transaction ends: changes to one set's list happen in turn.
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ReviewSet>> {
+    review_sets::table
+        .find(id)
+        .select(ReviewSet::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// How many sets there are, counted under a lock held until the transaction ends, so two
+/// creations at once cannot both pass the bound.
+pub fn count_locked(conn: &mut PgConnection) -> QueryResult<i64> {
+    diesel::sql_query("LOCK TABLE review_sets IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
+    review_sets::table.count().get_result(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ReviewSet>> {
@@ -97,6 +117,28 @@ pub fn live_assets(conn: &mut PgConnection, set_id: Uuid) -> QueryResult<Vec<Uui
         .filter(assets::deleted_at.is_null())
         .order(review_set_items::position.asc())
         .select(review_set_items::asset_id)
+        .load(conn)
+}
+
+/// The live assets of several sets at once: `(set, asset)` in each set's order.
+pub fn live_items_of(conn: &mut PgConnection, set_ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    review_set_items::table
+        .inner_join(assets::table)
+        .filter(review_set_items::set_id.eq_any(set_ids))
+        .filter(assets::deleted_at.is_null())
+        .order((review_set_items::set_id, review_set_items::position.asc()))
+        .select((review_set_items::set_id, review_set_items::asset_id))
+        .load(conn)
+}
+
+/// A set's live assets with their titles, in the set's order.
+pub fn live_titles(conn: &mut PgConnection, set_id: Uuid) -> QueryResult<Vec<(Uuid, String)>> {
+    review_set_items::table
+        .inner_join(assets::table)
+        .filter(review_set_items::set_id.eq(set_id))
+        .filter(assets::deleted_at.is_null())
+        .order(review_set_items::position.asc())
+        .select((review_set_items::asset_id, assets::title))
         .load(conn)
 }
 

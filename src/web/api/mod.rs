@@ -15,6 +15,7 @@ pub mod openapi;
 mod poster;
 mod previews;
 mod review;
+mod review_sets;
 mod shares;
 mod sign;
 mod storage_local;
@@ -57,6 +58,7 @@ fn scope() -> impl HttpServiceFactory + OpenApiFactory + 'static {
         .configure(review::configure)
         .configure(webhooks::configure)
         .configure(shares::configure)
+        .configure(review_sets::configure)
         .configure(legacy::configure)
         .configure(storage_local::configure)
 }

@@ -1,11 +1,10 @@
-//! `/api/shares` (links for guests) and `/api/review-sets` (named, ordered asset lists): the
-//! team's side; the guests' side is `web::guest`.
+//! `/api/shares`: links for guests, the team's side (the guests' side is `web::guest`; the
+//! review sets a link can share are `review_sets`).
 
 use super::openapi::{BadBody, BadInput, Clash, Denied, Missing};
 use crate::auth::{Auth, perm};
 use crate::shares::activity::ActivityView;
-use crate::shares::sets::{SetBody, SetView};
-use crate::shares::{self, NewShareBody, SharePatch, ShareView, sets};
+use crate::shares::{self, NewShareBody, SharePatch, ShareView};
 use crate::state::AppState;
 use crate::web::ApiResult;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
@@ -20,12 +19,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get)
         .service(update)
         .service(revoke)
-        .service(share_activity)
-        .service(list_sets)
-        .service(create_set)
-        .service(get_set)
-        .service(update_set)
-        .service(delete_set);
+        .service(share_activity);
 }
 
 /// `POST /api/shares`: the share and its guest URL.
@@ -47,12 +41,7 @@ struct ShareActivity {
     activity: Vec<ActivityView>,
 }
 
-#[derive(Serialize, ToSchema)]
-struct ReviewSets {
-    review_sets: Vec<SetView>,
-}
-
-fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+pub(super) fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
     b.insert_header(("cache-control", "no-store"));
     b
 }
@@ -175,88 +164,4 @@ async fn share_activity(
 ) -> ApiResult<HttpResponse> {
     let out = crate::shares::activity::list(&st, id.into_inner()).await?;
     Ok(no_store(HttpResponse::Ok()).json(ShareActivity { activity: out }))
-}
-
-/// `GET /api/review-sets`.
-#[utoipa::path(
-    operation_id = "review_sets_list",
-    tag = "review-sets",
-    responses((status = 200, description = "Every review set.", body = ReviewSets), Denied),
-    security(("session" = []), ("bearer" = ["assets:read"])),
-)]
-#[get("/review-sets")]
-async fn list_sets(st: web::Data<AppState>, _: Auth<perm::AssetsRead>) -> ApiResult<HttpResponse> {
-    let out = sets::list(&st).await?;
-    Ok(no_store(HttpResponse::Ok()).json(ReviewSets { review_sets: out }))
-}
-
-/// `GET /api/review-sets/{id}`.
-#[utoipa::path(
-    operation_id = "review_sets_get",
-    tag = "review-sets",
-    params(("id" = Uuid, Path, description = "The review set.")),
-    responses((status = 200, description = "The review set.", body = SetView), BadInput, Denied, Missing),
-    security(("session" = []), ("bearer" = ["assets:read"])),
-)]
-#[get("/review-sets/{id}")]
-async fn get_set(
-    st: web::Data<AppState>,
-    _: Auth<perm::AssetsRead>,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    Ok(no_store(HttpResponse::Ok()).json(sets::get(&st, id.into_inner()).await?))
-}
-
-/// `POST /api/review-sets {name, asset_ids}` -> 201.
-#[utoipa::path(
-    operation_id = "review_sets_create",
-    tag = "review-sets",
-    responses((status = 201, description = "The review set.", body = SetView), BadBody, Denied, Missing),
-    security(("session" = [], "csrf" = []), ("bearer" = ["shares:manage"])),
-)]
-#[post("/review-sets")]
-async fn create_set(
-    st: web::Data<AppState>,
-    auth: Auth<perm::SharesManage>,
-    body: web::Json<SetBody>,
-) -> ApiResult<HttpResponse> {
-    let s = sets::create(&st, &auth, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(s))
-}
-
-/// `PATCH /api/review-sets/{id} {name?, asset_ids?}` (the ids replace the list, in order).
-#[utoipa::path(
-    operation_id = "review_sets_update",
-    tag = "review-sets",
-    params(("id" = Uuid, Path, description = "The review set.")),
-    responses((status = 200, description = "The changed review set.", body = SetView), BadBody, Denied, Missing),
-    security(("session" = [], "csrf" = []), ("bearer" = ["shares:manage"])),
-)]
-#[patch("/review-sets/{id}")]
-async fn update_set(
-    st: web::Data<AppState>,
-    auth: Auth<perm::SharesManage>,
-    id: web::Path<Uuid>,
-    body: web::Json<SetBody>,
-) -> ApiResult<HttpResponse> {
-    let s = sets::update(&st, &auth, id.into_inner(), body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(s))
-}
-
-/// `DELETE /api/review-sets/{id}`.
-#[utoipa::path(
-    operation_id = "review_sets_delete",
-    tag = "review-sets",
-    params(("id" = Uuid, Path, description = "The review set.")),
-    responses((status = 204, description = "Deleted."), BadInput, Denied, Missing),
-    security(("session" = [], "csrf" = []), ("bearer" = ["shares:manage"])),
-)]
-#[delete("/review-sets/{id}")]
-async fn delete_set(
-    st: web::Data<AppState>,
-    auth: Auth<perm::SharesManage>,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    sets::delete(&st, &auth, id.into_inner()).await?;
-    Ok(HttpResponse::NoContent().finish())
 }

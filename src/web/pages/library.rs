@@ -5,14 +5,16 @@ use super::errors::PageResult;
 use super::format;
 use super::layout::Layout;
 use super::library_query::{
-    LibraryQuery, MEDIA_OPTIONS, PAGE_SIZE, REVIEW_OPTIONS, Raw, SORT_OPTIONS, STATUS_OPTIONS,
+    LibraryQuery, MEDIA_OPTIONS, PAGE_SIZE, REVIEW_OPTIONS, Raw, STATUS_OPTIONS,
 };
 use super::posters::Posters;
 use crate::assets::{self, ListParams, Page};
 use crate::auth::{PageAuth, Permission, perm};
 use crate::db::models::asset::Asset;
 use crate::db::models::library::{self, CardExtra};
+use crate::db::models::review_set;
 use crate::queue::jobs::preview::PREVIEW_KIND;
+use crate::shares::sets::MAX_SETS;
 use crate::status::PublicState;
 
 /// The kind of the poster re-render job (`POST /api/assets/{id}/poster`).
@@ -65,7 +67,56 @@ struct LibraryPage {
     status_options: &'static [(&'static str, &'static str)],
     review_options: &'static [(&'static str, &'static str)],
     media_options: &'static [(&'static str, &'static str)],
-    sort_options: &'static [(&'static str, &'static str)],
+    sort_options: Vec<(&'static str, &'static str)>,
+    /// Every review set `(id, name)`, by name: the filter and the "add to" list.
+    sets: Vec<(String, String)>,
+    /// The set shown (`?set=`), with its assets in order.
+    set_panel: Option<SetPanel>,
+    /// May make and change review sets and share them (`shares:manage`).
+    can_manage_sets: bool,
+}
+
+/// The review set the library shows: its name and its live assets `(id, title)`, in order.
+struct SetPanel {
+    id: String,
+    name: String,
+    items: Vec<(String, String)>,
+}
+
+/// Every set by name, and the one asked for with its assets (`None` when there is none such).
+async fn sets_of(
+    st: &AppState,
+    asked: Option<uuid::Uuid>,
+) -> Result<(Vec<(String, String)>, Option<SetPanel>), crate::error::AppError> {
+    let (all, items) = st
+        .db
+        .run(move |c| {
+            let all = review_set::list(c, MAX_SETS)?;
+            let items = match asked {
+                Some(id) => Some(review_set::live_titles(c, id)?),
+                None => None,
+            };
+            Ok((all, items))
+        })
+        .await?;
+    let panel = asked.and_then(|id| {
+        let s = all.iter().find(|s| s.id == id)?;
+        Some(SetPanel {
+            id: id.to_string(),
+            name: s.name.clone(),
+            items: items
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(a, t)| (a.to_string(), t))
+                .collect(),
+        })
+    });
+    let mut names: Vec<_> = all
+        .into_iter()
+        .map(|s| (s.id.to_string(), s.name))
+        .collect();
+    names.sort_by_cached_key(|(_, n)| n.to_lowercase());
+    Ok((names, panel))
 }
 
 /// The state a card shows, from the stored status and the preview job's.
@@ -158,6 +209,11 @@ pub async fn page(
         .db
         .run(move |c| library::for_page(c, &asset_ids, &version_ids, (PREVIEW_KIND, POSTER_KIND)))
         .await?;
+    let asked = uuid::Uuid::parse_str(&query.set).ok();
+    let (sets, set_panel) = sets_of(&st, asked).await?;
+    if asked.is_some() && set_panel.is_none() {
+        problems.push("This review set does not exist (any more).".into());
+    }
     let db_done = started.elapsed();
     let posters = Posters::new(&st);
     let cards: Vec<Card> = listed
@@ -192,16 +248,19 @@ pub async fn page(
         filtered: query.is_filtered(),
         list_view: query.list,
         can_upload: caller.can(Permission::UploadsCreate),
+        can_manage_sets: caller.can(Permission::SharesManage),
+        sets,
+        set_panel,
         page: query.page,
         pages,
         problem: (!problems.is_empty()).then(|| problems.join(" ")),
         summary,
         cards,
+        sort_options: query.sort_options(),
         query,
         status_options: &STATUS_OPTIONS,
         review_options: &REVIEW_OPTIONS,
         media_options: MEDIA_OPTIONS,
-        sort_options: SORT_OPTIONS,
     };
     let before_render = started.elapsed();
     let mut res = page.layout.respond(&page, StatusCode::OK);

@@ -76,6 +76,7 @@ pub const SORT_OPTIONS: &[(&str, &str)] = &[
     ("title", "Title A–Z"),
     ("size", "Largest first"),
     ("review", "Needs review first"),
+    ("set", "Set order"),
 ];
 
 fn pick(
@@ -173,6 +174,13 @@ impl LibraryQuery {
                 String::new()
             }
         };
+        // The set's own order only means something with a set.
+        let sort = if sort == "set" && set.is_empty() {
+            problems.push("The set order needs a review set; showing newest first.".into());
+            String::new()
+        } else {
+            sort
+        };
         let query = LibraryQuery {
             set,
             q,
@@ -194,6 +202,7 @@ impl LibraryQuery {
     pub fn effective_sort(&self) -> &str {
         match self.sort.as_str() {
             "relevance" if !self.q.is_empty() => "relevance",
+            "" if !self.set.is_empty() => "set",
             "" | "relevance" => "newest",
             s => s,
         }
@@ -207,8 +216,18 @@ impl LibraryQuery {
             "title" => "title",
             "size" => "-size",
             "review" => "review",
+            "set" => "set",
             _ => "-created_at",
         }
+    }
+
+    /// The orders offered: the set's own only when showing a set.
+    pub fn sort_options(&self) -> Vec<(&'static str, &'static str)> {
+        SORT_OPTIONS
+            .iter()
+            .copied()
+            .filter(|(v, _)| *v != "set" || !self.set.is_empty())
+            .collect()
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -284,6 +303,7 @@ mod tests {
                 "sort" => r.sort = v,
                 "page" => r.page = v,
                 "view" => r.view = v,
+                "set" => r.set = v,
                 _ => {}
             }
         }
@@ -324,5 +344,17 @@ mod tests {
         assert_eq!(q.sort, "");
         assert_eq!(q.effective_sort(), "newest");
         assert_eq!(problems.len(), 4, "{problems:?}");
+    }
+
+    #[test]
+    fn a_set_shows_in_its_own_order_which_needs_a_set() {
+        let id = uuid::Uuid::nil().to_string();
+        let (q, problems) = LibraryQuery::parse(raw(&[("set", id.as_str())]));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((q.effective_sort(), q.api_sort()), ("set", "set"));
+        assert!(q.sort_options().iter().any(|(v, _)| *v == "set"));
+        let (q, problems) = LibraryQuery::parse(raw(&[("sort", "set")]));
+        assert_eq!((q.effective_sort(), problems.len()), ("newest", 1));
+        assert!(!q.sort_options().iter().any(|(v, _)| *v == "set"));
     }
 }

@@ -374,6 +374,18 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         route(
             Method::POST,
+            "/api/review-sets/{set}/assets",
+            Perm(P::SharesManage),
+            Some(r#"{"asset_ids": ["{asset}"]}"#),
+        ),
+        route(
+            Method::DELETE,
+            "/api/review-sets/{set}/assets/{asset}",
+            Perm(P::SharesManage),
+            None,
+        ),
+        route(
+            Method::POST,
             "/api/presign",
             Perm(P::UploadsCreate),
             Some(r#"{"key": "staging/m{n}/clip.mov", "contentType": "video/quicktime"}"#),

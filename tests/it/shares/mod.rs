@@ -8,6 +8,8 @@ mod guest;
 mod guest_drawing;
 mod guest_limits;
 mod live;
+mod reviewers;
+mod sets;
 mod team;
 
 use crate::harness::TestApp;
