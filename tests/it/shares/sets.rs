@@ -247,7 +247,7 @@ async fn a_set_is_made_filled_reordered_and_emptied_and_bad_input_changes_nothin
         &format!("UPDATE assets SET deleted_at = now() WHERE id = '{c}'"),
     );
     let (_, set) = call(&ed, Method::GET, &path, None).await;
-    assert_eq!(ids(&set), [b.clone()]);
+    assert_eq!(ids(&set), std::slice::from_ref(&b));
     let (s, set) = call(&ed, Method::PATCH, &path, Some(json!({"asset_ids": []}))).await;
     assert_eq!((s, ids(&set).len()), (200, 0));
 
@@ -400,4 +400,21 @@ async fn the_library_shows_a_set_in_its_order_with_the_tools_by_permission() {
     assert!(html.contains("This review set does not exist"));
     let html = page(&ed, "/?sort=set".into()).await;
     assert!(html.contains("The set order needs a review set"));
+
+    // The guest page of the set's link lists its assets in the set's order, and nothing else.
+    let (_, token) = share(&ed, json!({"set_id": sid})).await;
+    let r = super::guest()
+        .get(app.url(&format!("/r/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let at = |t: &str| html.find(t).unwrap_or_else(|| panic!("{t} missing"));
+    let links: Vec<usize> = [c, a, b]
+        .iter()
+        .map(|x| at(&format!("<a href=\"/r/{token}?asset={x}\"")))
+        .collect();
+    assert!(links.windows(2).all(|w| w[0] < w[1]), "the set's order");
+    assert!(!html.contains(&outside.to_string()) && !html.contains(">Other<"));
 }
