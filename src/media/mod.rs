@@ -11,6 +11,7 @@ pub mod mp4;
 pub mod pipeline;
 pub mod playlist;
 pub mod probe;
+pub mod proxy;
 pub mod remix;
 pub mod sanity;
 pub mod still;

@@ -96,6 +96,9 @@ pub struct Manifest {
     /// A still picture's preview: `poster` is the picture, nothing plays.
     #[serde(default)]
     pub still: bool,
+    /// The progressive MP4 a share link's `proxy` download gives, once a job made it.
+    #[serde(default)]
+    pub proxy: Option<super::proxy::ProxyInfo>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -219,6 +222,7 @@ pub async fn render(
         color: plan.color.as_ref().map(|c| c.record()),
         audio_mapping: plan.audio_mapping,
         still: false,
+        proxy: None,
     };
     write(
         out,

@@ -123,6 +123,7 @@ pub async fn render(
         color: None,
         audio_mapping: None,
         still: true,
+        proxy: None,
     };
     pipeline::write(
         out,

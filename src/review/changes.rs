@@ -1,6 +1,7 @@
-//! Changes to comments: create (the per-version and per-thread caps checked under the asset's
-//! row lock, in the transaction that inserts), edit, soft delete, resolve and reopen, and
-//! reading one comment with its drawing. Each change is announced on the asset's channel.
+//! Changes to comments: create (the parent rule and the per-version and per-thread caps checked
+//! under the asset's row lock, in the transaction that inserts; a share link's guest creates
+//! through the same `parent_of` and `insert_capped`), edit, soft delete, resolve and reopen,
+//! and reading one comment with its drawing. Each change is announced on the asset's channel.
 
 use super::comments::{
     Clock, CommentView, MAX_PER_VERSION, MAX_REPLIES, NewCommentBody, check_body, check_frames,
@@ -28,85 +29,64 @@ pub async fn announce(state: &AppState, row: &CommentRow, action: &'static str) 
     events::publish(&state.redis, row.asset_id, &e).await;
 }
 
-/// `POST /api/assets/{id}/comments`.
-pub async fn create(
+/// The parent a reply names: a live top-level comment of this asset (on the version asked for,
+/// when one is), and for a share link's guest (`everyone_only`) one everyone sees. One rule for
+/// the team's replies and the guests'.
+pub async fn parent_of(
     state: &AppState,
-    caller: &Caller,
     asset_id: Uuid,
-    b: NewCommentBody,
-) -> Result<CommentView, AppError> {
-    let body = check_body(&b.body)?;
-    let drawing = b.drawing.as_ref().filter(|d| !d.is_null());
-    let drawing = drawing.map(drawing::validate).transpose()?;
-    let visibility = b.visibility.clone().unwrap_or_else(|| "team".into());
-    if !matches!(visibility.as_str(), "team" | "everyone") {
-        return Err(AppError::bad_request(
-            "invalid-visibility",
-            "visibility is team or everyone.",
-        ));
+    b: &NewCommentBody,
+    everyone_only: bool,
+) -> Result<Option<CommentRow>, AppError> {
+    let Some(pid) = b.parent_id else {
+        return Ok(None);
+    };
+    let p = state.db.run(move |c| comment::find(c, pid)).await?;
+    let ok = p.map(|(p, _)| p).filter(|p| {
+        p.asset_id == asset_id
+            && p.parent_id.is_none()
+            && p.deleted_at.is_none()
+            && (!everyone_only || p.visibility == "everyone")
+            && b.version_id.is_none_or(|v| v == p.version_id)
+    });
+    ok.map(Some).ok_or_else(|| {
+        AppError::bad_request(
+            "invalid-parent",
+            "Reply to a top-level comment of this asset and version.",
+        )
+    })
+}
+
+/// Where a new comment sits on `v`: a reply where its parent does, else the frames asked for.
+pub fn frames_of(
+    v: &crate::db::models::version::Version,
+    clock: &Clock,
+    parent: Option<&CommentRow>,
+    b: &NewCommentBody,
+) -> Result<(Option<i64>, Option<i64>), AppError> {
+    match parent {
+        Some(p) => Ok((p.frame, p.frame_end)),
+        None => check_frames(v, clock, b),
     }
-    let parent = match b.parent_id {
-        None => None,
-        Some(pid) => {
-            let p = state.db.run(move |c| comment::find(c, pid)).await?;
-            let ok = p.map(|(p, _)| p).filter(|p| {
-                p.asset_id == asset_id
-                    && p.parent_id.is_none()
-                    && p.deleted_at.is_none()
-                    && b.version_id.is_none_or(|v| v == p.version_id)
-            });
-            Some(ok.ok_or_else(|| {
-                AppError::bad_request(
-                    "invalid-parent",
-                    "Reply to a top-level comment of this asset and version.",
-                )
-            })?)
-        }
-    };
-    let version_id = parent.as_ref().map(|p| p.version_id).or(b.version_id);
-    let v = super::version_of_asset(state, asset_id, version_id).await?;
-    let clock = Clock::of(&v);
-    // A reply sits where its parent does.
-    let (frame, frame_end) = match &parent {
-        Some(p) => (p.frame, p.frame_end),
-        None => check_frames(&v, &clock, &b)?,
-    };
-    let new = NewComment {
-        id: Uuid::now_v7(),
-        asset_id,
-        version_id: v.id,
-        parent_id: parent.map(|p| p.id),
-        frame,
-        frame_end,
-        mentions: mentions(&body),
-        body,
-        drawing,
-        visibility,
-        author_id: Some(caller.user.id),
-        author_name: caller.user.display_name.clone(),
-    };
-    let (vid, parent_id) = (v.id, new.parent_id);
-    let hook = crate::webhooks::Emit::new(
-        "comment.created",
-        asset_id,
-        Some(vid),
-        crate::webhooks::Actor::of(caller),
-    )
-    .with(
-        "comment",
-        serde_json::json!({
-            "id": new.id, "parent_id": new.parent_id, "body": new.body,
-            "frame": new.frame, "frame_end": new.frame_end, "visibility": new.visibility,
-        }),
-    );
+}
+
+/// Inserts `new` counted under the asset's row lock (two comments posted at once cannot both
+/// pass the per-version and per-thread caps), with its webhook deliveries and, for a link's
+/// guest, the guest it came from, in one transaction; then announces it and updates the
+/// version's review. The one insert for the team's comments and the guests'.
+pub async fn insert_capped(
+    state: &AppState,
+    new: NewComment,
+    hook: Option<crate::webhooks::Emit>,
+    guest: Option<Uuid>,
+) -> Result<(CommentRow, Option<Value>), AppError> {
+    let (asset_id, vid, parent_id) = (new.asset_id, new.version_id, new.parent_id);
     let hooks = state.config.webhooks.max_attempts;
     let ((row, drawing), deliveries) = state
         .db
         .run(move |c| {
             use diesel::Connection;
             c.transaction(|c| {
-                // Counted and inserted under the asset's row lock: two comments posted at once
-                // cannot both pass the caps.
                 if asset::lock_live(c, asset_id)?.is_none() {
                     return Ok(Err(AppError::not_found("No such asset or version.")));
                 }
@@ -124,14 +104,75 @@ pub async fn create(
                         format!("A comment takes at most {MAX_REPLIES} replies."),
                     )));
                 }
-                let inserted = comment::insert(c, &new)?;
-                Ok(Ok((inserted, crate::webhooks::emit(c, hooks, &hook)?)))
+                let (mut row, drawing) = comment::insert(c, &new)?;
+                if let Some(g) = guest {
+                    crate::db::models::share::mark_comment_guest(c, row.id, g)?;
+                    row.guest_id = Some(g);
+                }
+                let deliveries = match &hook {
+                    Some(h) => crate::webhooks::emit(c, hooks, h)?,
+                    None => Vec::new(),
+                };
+                Ok(Ok(((row, drawing), deliveries)))
             })
         })
         .await??;
     crate::queue::deliver(state, &deliveries).await;
     announce(state, &row, "created").await;
     super::decisions::on_comment(state, asset_id, row.version_id).await?;
+    Ok((row, drawing))
+}
+
+/// `POST /api/assets/{id}/comments`.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    asset_id: Uuid,
+    b: NewCommentBody,
+) -> Result<CommentView, AppError> {
+    let body = check_body(&b.body)?;
+    let drawing = b.drawing.as_ref().filter(|d| !d.is_null());
+    let drawing = drawing.map(drawing::validate).transpose()?;
+    let visibility = b.visibility.clone().unwrap_or_else(|| "team".into());
+    if !matches!(visibility.as_str(), "team" | "everyone") {
+        return Err(AppError::bad_request(
+            "invalid-visibility",
+            "visibility is team or everyone.",
+        ));
+    }
+    let parent = parent_of(state, asset_id, &b, false).await?;
+    let version_id = parent.as_ref().map(|p| p.version_id).or(b.version_id);
+    let v = super::version_of_asset(state, asset_id, version_id).await?;
+    let clock = Clock::of(&v);
+    let (frame, frame_end) = frames_of(&v, &clock, parent.as_ref(), &b)?;
+    let new = NewComment {
+        id: Uuid::now_v7(),
+        asset_id,
+        version_id: v.id,
+        parent_id: parent.map(|p| p.id),
+        frame,
+        frame_end,
+        mentions: mentions(&body),
+        body,
+        drawing,
+        visibility,
+        author_id: Some(caller.user.id),
+        author_name: caller.user.display_name.clone(),
+    };
+    let hook = crate::webhooks::Emit::new(
+        "comment.created",
+        asset_id,
+        Some(v.id),
+        crate::webhooks::Actor::of(caller),
+    )
+    .with(
+        "comment",
+        serde_json::json!({
+            "id": new.id, "parent_id": new.parent_id, "body": new.body,
+            "frame": new.frame, "frame_end": new.frame_end, "visibility": new.visibility,
+        }),
+    );
+    let (row, drawing) = insert_capped(state, new, Some(hook), None).await?;
     Ok(view(&row, drawing.as_ref(), &clock, caller))
 }
 

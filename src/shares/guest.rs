@@ -11,7 +11,7 @@ use crate::db::models::share::{self as rows, GuestRow};
 use crate::db::models::{asset, version::Version};
 use crate::error::AppError;
 use crate::review::comments::{self, Clock, CommentView, NewCommentBody};
-use crate::review::{CommentList, drawing};
+use crate::review::{CommentList, changes, drawing};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -256,37 +256,12 @@ pub async fn create(
     let body = comments::check_body(&b.body)?;
     let drawing = b.drawing.as_ref().filter(|d| !d.is_null());
     let drawing = drawing.map(drawing::validate).transpose()?;
-    let parent = match b.parent_id {
-        None => None,
-        Some(pid) => {
-            let p = state.db.run(move |c| comment::find(c, pid)).await?;
-            let ok = p.map(|(p, _)| p).filter(|p| {
-                p.asset_id == asset_id
-                    && p.parent_id.is_none()
-                    && p.deleted_at.is_none()
-                    && p.visibility == "everyone"
-                    && b.version_id.is_none_or(|v| v == p.version_id)
-            });
-            Some(ok.ok_or_else(|| {
-                AppError::bad_request(
-                    "invalid-parent",
-                    "Reply to a comment of this asset and version.",
-                )
-            })?)
-        }
-    };
-    let v: Version = a
-        .version(
-            state,
-            asset_id,
-            parent.as_ref().map(|p| p.version_id).or(b.version_id),
-        )
-        .await?;
+    let parent = changes::parent_of(state, asset_id, &b, true).await?;
+    let asked = parent.as_ref().map(|p| p.version_id).or(b.version_id);
+    // The link says which versions the guest sees.
+    let v: Version = a.version(state, asset_id, asked).await?;
     let clock = Clock::of(&v);
-    let (frame, frame_end) = match &parent {
-        Some(p) => (p.frame, p.frame_end),
-        None => comments::check_frames(&v, &clock, &b)?,
-    };
+    let (frame, frame_end) = changes::frames_of(&v, &clock, parent.as_ref(), &b)?;
     let new = NewComment {
         id: Uuid::now_v7(),
         asset_id,
@@ -301,30 +276,7 @@ pub async fn create(
         author_id: None,
         author_name: name,
     };
-    let vid = v.id;
-    let (row, drawing) = state
-        .db
-        .run(move |c| {
-            use diesel::Connection;
-            c.transaction(|c| {
-                if comment::count_for_version(c, vid)? >= comments::MAX_PER_VERSION {
-                    return Ok(None);
-                }
-                let (row, drawing) = comment::insert(c, &new)?;
-                rows::mark_comment_guest(c, row.id, gid)?;
-                let row = CommentRow {
-                    guest_id: Some(gid),
-                    ..row
-                };
-                Ok(Some((row, drawing)))
-            })
-        })
-        .await?
-        .ok_or_else(|| {
-            AppError::bad_request("too-many-comments", "This version takes no more comments.")
-        })?;
-    comments::announce(state, &row, "created").await;
-    crate::review::decisions::on_comment(state, asset_id, row.version_id).await?;
+    let (row, drawing) = changes::insert_capped(state, new, None, Some(gid)).await?;
     let details = serde_json::json!({ "comment_id": row.id, "frame": row.frame });
     activity::record(
         state,

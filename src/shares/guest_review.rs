@@ -1,28 +1,20 @@
-//! A guest's decisions (by the link's permission), the review they see (names only), signed
-//! playback of the shared versions (at most 15 minutes, the page renews), and downloads.
+//! A guest's decisions (by the link's permission), the review they see (names only), and
+//! signed playback of the shared versions (at most 15 minutes, the page renews).
 
 use super::access::Access;
 use super::activity;
 use crate::db::models::decision::{self, NewDecision};
 use crate::db::models::{asset, version::Version};
 use crate::error::AppError;
-use crate::media::pipeline::Manifest;
 use crate::review::decisions::{self, DecisionBody, Review};
 use crate::signing::SignError;
 use crate::state::AppState;
-use crate::storage::{Bucket, PreviewKey};
+use crate::storage::PreviewKey;
 use serde::Serialize;
-use std::time::Duration;
 use uuid::Uuid;
 
 /// Longest life of a guest's playback token: a revoked link stops playing within it.
 pub const PLAYBACK_SECS: u64 = 15 * 60;
-/// How long a download link works.
-pub const DOWNLOAD_TTL: Duration = Duration::from_secs(300);
-/// The proxy is the ladder's rung of this height, else the largest below it.
-pub const PROXY_HEIGHT: u32 = 720;
-/// Largest manifest.json read.
-const MANIFEST_LIMIT: usize = 1 << 20;
 
 /// A review with nobody's id or email.
 fn for_guest(mut r: Review) -> Review {
@@ -141,16 +133,11 @@ pub async fn sign(
     a.require_unlocked()?;
     let v = a.version(state, asset_id, version_id).await?;
     playable(&v)?;
-    let now = crate::signing::now();
-    let mut ttl = PLAYBACK_SECS;
-    if let Some(e) = a.share.expires_at {
-        let left = (e.unix_timestamp() - now as i64).max(1) as u64;
-        ttl = ttl.min(left);
-    }
+    let exp = playback_exp(a);
     let prefix = PreviewKey::new(asset_id, v.id).dir();
     let signed = state
         .signer
-        .playback_url(&state.config.edge_public_base, &prefix, None, now + ttl)
+        .playback_url(&state.config.edge_public_base, &prefix, None, exp)
         .map_err(|e| match e {
             SignError::InvalidPrefix(why) => AppError::bad_request("invalid-prefix", why),
             SignError::NoKey => AppError::Internal(anyhow::anyhow!(e)),
@@ -161,7 +148,18 @@ pub async fn sign(
     })
 }
 
-fn playable(v: &Version) -> Result<(), AppError> {
+/// When a guest's edge token ends: in `PLAYBACK_SECS`, or when the link expires if sooner.
+pub fn playback_exp(a: &Access) -> u64 {
+    let now = crate::signing::now();
+    let mut ttl = PLAYBACK_SECS;
+    if let Some(e) = a.share.expires_at {
+        let left = (e.unix_timestamp() - now as i64).max(1) as u64;
+        ttl = ttl.min(left);
+    }
+    now + ttl
+}
+
+pub(super) fn playable(v: &Version) -> Result<(), AppError> {
     if v.status != "ready" || !matches!(v.media_type.as_str(), "video" | "audio") {
         return Err(AppError::conflict(
             "not-playable",
@@ -169,96 +167,4 @@ fn playable(v: &Version) -> Result<(), AppError> {
         ));
     }
     Ok(())
-}
-
-/// A file name with nothing a header or a file system could trip on.
-fn stem(title: &str) -> String {
-    title
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect()
-}
-
-/// The rung the proxy is: `PROXY_HEIGHT`, else the largest below it, else the smallest.
-pub fn proxy_rung(m: &Manifest) -> Option<&crate::media::pipeline::RenditionInfo> {
-    let h = |r: &&crate::media::pipeline::RenditionInfo| r.height.unwrap_or(0);
-    m.renditions
-        .iter()
-        .filter(|r| h(r) <= PROXY_HEIGHT && r.height.is_some())
-        .max_by_key(h)
-        .or_else(|| m.renditions.iter().min_by_key(h))
-}
-
-/// `GET .../assets/{id}/download?version_id&kind=proxy|original`: a 5-minute presigned URL
-/// (the ladder's MP4 rung for `proxy`, the master for `original`), by the link's permission,
-/// kept in the activity and the audit log with the guest's identity.
-pub async fn download(
-    state: &AppState,
-    a: &Access,
-    asset_id: Uuid,
-    version_id: Option<Uuid>,
-    kind: &str,
-) -> Result<String, AppError> {
-    a.require_unlocked()?;
-    let v = a.version(state, asset_id, version_id).await?;
-    if !matches!(kind, "proxy" | "original") {
-        return Err(AppError::bad_request(
-            "invalid-kind",
-            "kind is proxy or original.",
-        ));
-    }
-    let allowed = match a.share.allow_download.as_str() {
-        "original" => true,
-        "proxy" => kind == "proxy",
-        _ => false,
-    };
-    if !allowed {
-        return Err(AppError::forbidden(
-            "This link does not allow that download.",
-        ));
-    }
-    a.identity()?;
-    let title = super::guest::asset_title(state, asset_id).await?;
-    let (bucket, key, name) = if kind == "original" {
-        if v.stored_at.is_none() {
-            return Err(AppError::conflict(
-                "not-stored-yet",
-                "This version's master is still being stored.",
-            ));
-        }
-        (Bucket::Masters, v.master_key.clone(), v.filename.clone())
-    } else {
-        playable(&v)?;
-        let dir = PreviewKey::new(asset_id, v.id).dir();
-        let body = state
-            .storage
-            .get(Bucket::Previews, &format!("{dir}manifest.json"), None)
-            .await?;
-        let bytes = crate::storage::collect(body.body, MANIFEST_LIMIT).await?;
-        let m: Manifest = serde_json::from_slice(&bytes)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("reading manifest.json: {e}")))?;
-        let rung = proxy_rung(&m).ok_or_else(|| {
-            AppError::conflict("no-proxy", "This version has no video rung to download.")
-        })?;
-        let height = rung.height.unwrap_or(0);
-        (
-            Bucket::Previews,
-            format!("{dir}{}", rung.mp4),
-            format!("{}-v{}-{height}p.mp4", stem(&title), v.number),
-        )
-    };
-    let url = state
-        .storage
-        .presign_get(bucket, &key, Some(&name), DOWNLOAD_TTL)
-        .await?;
-    let details = serde_json::json!({ "kind": kind });
-    activity::record(state, a, "downloaded", Some(asset_id), Some(v.id), details).await?;
-    Ok(url.url)
 }

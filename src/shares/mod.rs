@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod download;
 pub mod guest;
 pub mod guest_review;
 pub mod sets;
@@ -282,6 +283,7 @@ pub async fn create(
         created_by_name: caller.user.display_name.clone(),
     };
     let entry = Entry::by(caller, "share.create").target("share", new.id);
+    let shared = items.clone();
     let row = state
         .db
         .run(move |c| {
@@ -298,6 +300,7 @@ pub async fn create(
             })
         })
         .await?;
+    download::prepare(state, &row.allow_download, shared).await;
     let url = format!(
         "{}/r/{token}",
         state.config.public_url.trim_end_matches('/')
@@ -406,6 +409,7 @@ pub async fn update(
         check_expiry(Some(e))?;
     }
     let password_changed = p.password.is_some();
+    let downloads_changed = changes.allow_download.is_some();
     changes.password_hash = match p.password {
         None => None,
         Some(None) => Some(None),
@@ -446,6 +450,11 @@ pub async fn update(
             })
         })
         .await?;
+    if downloads_changed {
+        let items = state.db.run(move |c| rows::items(c, id)).await?;
+        let shared = items.iter().map(|i| (i.asset_id, i.version_id)).collect();
+        download::prepare(state, &row.allow_download, shared).await;
+    }
     Ok(view(&row, ids))
 }
 

@@ -1,7 +1,8 @@
 // A share link's page, for a guest without an account: the password gate, the guest's name
 // and email (asked before they comment, decide or download, and before they watch when the
-// link is watermarked), the same player and review panels as the asset page signing and
-// posting through the link's own API, the watermark, and "played" for the studio's activity.
+// link is watermarked), the same player (or an image's still) and review panels as the asset
+// page signing and posting through the link's own API, the watermark, downloads, and "played"
+// for the studio's activity.
 
 import { api, pageData } from './api.js';
 import { startPlayer } from './player.js';
@@ -29,6 +30,7 @@ function init(root) {
   const form = root.querySelector('[data-identity]');
   const shown = root.querySelector('[data-identity-shown]');
   const box = root.querySelector('[data-player]');
+  const still = root.querySelector('[data-still-box]');
   let who = form && form.hidden ? { name: form.elements.name.value, email: form.elements.email.value } : null;
   let started = false;
 
@@ -37,6 +39,7 @@ function init(root) {
     started = true;
     const data = pageData('player-data');
     let player = null;
+    if (still) still.hidden = false;
     if (box && data) {
       box.hidden = false;
       player = startPlayer(box, {
@@ -120,6 +123,21 @@ function init(root) {
       ask('Give your name and email first.');
     }
   }, true);
+  // A download asks for its URL first, so a refusal (or an MP4 still being made) is said in
+  // words beside the button instead of replacing the page.
+  root.querySelectorAll('[data-download]').forEach((link) => {
+    link.addEventListener('click', async (e) => {
+      e.preventDefault();
+      const msg = root.querySelector('[data-download-message]');
+      try {
+        const res = await api('GET', link.href);
+        say(msg, '');
+        location.assign(res.url);
+      } catch (err) {
+        say(msg, err.message, true);
+      }
+    });
+  });
 
   paintWatermark();
   if (!watermarked || who) start();

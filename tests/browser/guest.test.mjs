@@ -1,9 +1,11 @@
 // A guest in a fresh browser without any session opens a share link: gives the password and a
 // name, plays, comments at a frame with a drawing and approves; the signed-in team member's
 // asset page shows the guest's comment and decision without a reload; the watermark carries
-// the guest's name and email over the picture.
+// the guest's name and email over the picture. A shared image shows its still, and the guest
+// draws on it and comments at no time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -129,5 +131,67 @@ test('a guest gives the password and a name, plays, comments with a drawing and 
   } finally {
     await g.close();
   }
+  assert.deepEqual(team.errors, []);
+});
+
+test('a guest sees a shared image and comments on it with a rectangle drawn over the still', async () => {
+  const file = path.join(work, 'board.png');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=800x600', '-frames:v', '1', '-update', '1', file]);
+  const imageId = await uploadThroughPage(teamPage, mm.url, file);
+  await teamPage.goto(`${mm.url}/assets/${imageId}`);
+  const made = await teamPage.evaluate(async (id) => {
+    const res = await fetch('/api/shares', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content },
+      body: JSON.stringify({ asset_ids: [id], permissions: 'comment' }),
+    });
+    return [res.status, await res.json()];
+  }, imageId);
+  assert.equal(made[0], 201, JSON.stringify(made[1]));
+
+  const g = await browser();
+  try {
+    const page = await g.page();
+    await page.goto(made[1].url);
+    await until('the still', () => page.evaluate(() => document.querySelector('[data-still]')?.naturalWidth > 0), 30_000);
+    assert.equal(await page.locator('[data-player] video').count(), 0, 'no player for an image');
+    assert.equal(await page.textContent('[data-composer-at]'), 'this image');
+    await page.click('[data-draw-toggle]');
+    await page.click('[data-draw-bar] [data-tool="rect"]');
+    await page.locator('[data-still-box]').scrollIntoViewIfNeeded();
+    const pic = await page.evaluate(() => {
+      const r = document.querySelector('[data-still]').getBoundingClientRect();
+      const img = document.querySelector('[data-still]');
+      const s = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);
+      const w = img.naturalWidth * s;
+      const h = img.naturalHeight * s;
+      return { x: r.left + (r.width - w) / 2, y: r.top + (r.height - h) / 2, w, h };
+    });
+    await page.mouse.move(pic.x + pic.w * 0.2, pic.y + pic.h * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(pic.x + pic.w * 0.6, pic.y + pic.h * 0.7, { steps: 4 });
+    await page.mouse.up();
+    assert.equal(await page.getAttribute('canvas[data-drawing]', 'data-shapes'), '1', 'the rectangle is drawn');
+    await page.fill('#comment-body', 'Move the logo up');
+    // The name comes first; the comment then goes as written, with its drawing.
+    await page.click('[data-composer] button[type=submit]');
+    await page.locator('[data-identity]').waitFor({ state: 'visible', timeout: 5_000 });
+    await page.fill('#g-name', 'Dana');
+    await page.fill('#g-email', 'dana@agency.test');
+    await page.click('[data-identity] button[type=submit]');
+    await page.locator('[data-identity-shown]').waitFor({ state: 'visible', timeout: 5_000 });
+    await page.click('[data-composer] button[type=submit]');
+    await page.locator('[data-comments] .comment', { hasText: 'Move the logo up' }).waitFor({ timeout: 10_000 });
+    await screenshot(page, 'guest-image');
+    assert.deepEqual(g.errors, []);
+  } finally {
+    await g.close();
+  }
+  const list = await teamPage.evaluate(async (id) => (await fetch(`/api/assets/${id}/comments`)).json(), imageId);
+  const c = list.comments.find((x) => x.body === 'Move the logo up');
+  assert.ok(c, JSON.stringify(list.comments));
+  assert.equal(c.frame, null);
+  assert.equal(c.has_drawing, true);
+  assert.equal(c.author.guest, true);
   assert.deepEqual(team.errors, []);
 });

@@ -331,3 +331,14 @@ pub fn latest_states(
         .filter_map(|(v, s)| Some((v?, s)))
         .collect())
 }
+
+/// Whether a job of `kind` about `version_id` is queued or running.
+pub fn pending_of_kind(conn: &mut PgConnection, version_id: Uuid, kind: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        jobs::table
+            .filter(jobs::kind.eq(kind))
+            .filter(jobs::version_id.eq(version_id))
+            .filter(jobs::state.eq_any(["queued", "running"])),
+    ))
+    .get_result(conn)
+}

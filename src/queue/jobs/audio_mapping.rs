@@ -1,7 +1,8 @@
 //! `audio-mapping`: re-renders a ready preview's audio with another track mapping (`PUT
 //! /api/assets/{id}/audio-mapping`): each rung's published video is fetched and copied, the
 //! audio and the waveform are made again, and only those files and the manifest are
-//! replaced. Running it twice gives the same result.
+//! replaced (a share link's proxy MP4, which has the old audio, is removed). Running it twice
+//! gives the same result.
 
 use super::preview::job_error;
 use super::ready::ReadyPreview;
@@ -63,7 +64,7 @@ impl Job for AudioRemap {
             pipeline::Settings::new(&st.config.preview, source::encoder(st).await.clone());
         let (input, _) = source::open(st, &v.master_key).await?;
         let fps = meta.video.as_ref().map(|v| v.frame_rate);
-        let (next, changed) =
+        let (mut next, changed) =
             crate::media::sanity::Bounds::new(meta.duration, fps, &st.config.limits, None)
                 .scope(remix::render_audio(
                     &tools,
@@ -77,11 +78,20 @@ impl Job for AudioRemap {
                 ))
                 .await
                 .map_err(job_error)?;
+        // A proxy download copied the old audio: it goes, and is made again when asked for.
+        let old_proxy = next.proxy.take();
+        next.files
+            .retain(|f| Some(&f.path) != old_proxy.as_ref().map(|p| &p.path));
         let json = serde_json::to_vec_pretty(&next).expect("serializable");
         tokio::fs::write(out.join(MANIFEST), json)
             .await
             .map_err(|e| JobError::Retry(format!("writing the manifest: {e}")))?;
         publish::publish_changed(&st.storage, prefix, &out, &next, &changed).await?;
+        if let Some(p) = old_proxy {
+            st.storage
+                .delete(Bucket::Previews, &format!("{prefix}/{}", p.path))
+                .await?;
+        }
         let m = self.mapping.to_string();
         st.db
             .run(move |c| version::set_audio_mapping(c, id, &m))
@@ -92,7 +102,7 @@ impl Job for AudioRemap {
 }
 
 /// Streams one published file into `file`.
-async fn fetch(
+pub(super) async fn fetch(
     st: &crate::state::AppState,
     key: &str,
     file: &std::path::Path,

@@ -4,6 +4,7 @@ pub mod audio_mapping;
 pub mod poster;
 pub mod preview;
 pub mod promote;
+pub mod proxy;
 mod ready;
 pub mod remove_files;
 pub mod webhook;
@@ -17,6 +18,7 @@ pub static HANDLERS: &[Handler] = &[
     Handler::of::<preview::Preview>(),
     Handler::of::<poster::Poster>(),
     Handler::of::<audio_mapping::AudioRemap>(),
+    Handler::of::<proxy::ProxyMp4>(),
     Handler::of::<remove_files::RemoveAssetFiles>(),
     Handler::of::<webhook::WebhookDelivery>(),
 ];

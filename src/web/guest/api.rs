@@ -4,7 +4,7 @@
 use super::{open_api, set_cookie};
 use crate::review::comments::NewCommentBody;
 use crate::review::decisions::DecisionBody;
-use crate::shares::{activity, guest, guest_review};
+use crate::shares::{activity, download, guest, guest_review};
 use crate::state::AppState;
 use crate::web::ApiResult;
 use actix_web::http::header;
@@ -145,7 +145,8 @@ struct DownloadQuery {
     kind: String,
 }
 
-/// `GET .../assets/{id}/download?kind=proxy|original`: 303 to a 5-minute presigned URL.
+/// `GET .../assets/{id}/download?kind=proxy|original`: 303 to a 5-minute presigned URL, or
+/// `{url}` when JSON is asked for (the page's script, which shows a refusal in words).
 async fn download(
     req: HttpRequest,
     st: web::Data<AppState>,
@@ -154,7 +155,15 @@ async fn download(
 ) -> ApiResult<HttpResponse> {
     let (token, asset) = path.into_inner();
     let a = open_api(&req, &st, &token).await?;
-    let url = guest_review::download(&st, &a, asset, q.version_id, &q.kind).await?;
+    let url = download::download(&st, &a, asset, q.version_id, &q.kind).await?;
+    let json = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json {
+        return Ok(no_store().json(serde_json::json!({ "url": url })));
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, url))
         .insert_header((header::CACHE_CONTROL, "no-store"))

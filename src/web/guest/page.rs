@@ -5,10 +5,10 @@
 use super::open;
 use crate::db::models::version::Version;
 use crate::error::AppError;
-use crate::review::timecode::{Rate, Timecode};
 use crate::shares::access::Access;
 use crate::shares::activity;
 use crate::state::AppState;
+use crate::web::pages::player::{PlayerView, ReviewPanel};
 use crate::web::pages::{Layout, PageResult, error_page, format};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -49,9 +49,11 @@ struct GuestPage {
     version_number: i32,
     versions: Vec<VersionLink>,
     playable: bool,
+    /// A playable version, or an image's still: the review panels show.
+    reviewable: bool,
+    player: PlayerView,
+    panel: ReviewPanel,
     player_json: String,
-    frame_rate: String,
-    start_timecode: String,
     may_comment: bool,
     may_approve: bool,
     download: String,
@@ -125,6 +127,22 @@ pub async fn summary(st: &AppState, a: &Access) -> Result<Summary, AppError> {
         guest: a.guest.as_ref().and_then(|g| g.name.clone()),
         assets,
     })
+}
+
+/// The edge URL of an image version's still for this guest: like playback, for that version's
+/// previews only and for at most 15 minutes (the picture is loaded once, with the page).
+fn still_url(st: &AppState, a: &Access, v: &Version) -> Option<String> {
+    if v.status != "ready" || v.media_type != "image" {
+        return None;
+    }
+    let exp = crate::shares::guest_review::playback_exp(a);
+    crate::web::pages::posters::signed(
+        &st.signer,
+        &st.config.edge_public_base,
+        v.asset_id,
+        v.id,
+        exp,
+    )
 }
 
 fn closed_page(status: StatusCode, message: &str) -> HttpResponse {
@@ -210,9 +228,13 @@ pub async fn page(
         version_number: 0,
         versions: Vec::new(),
         playable: false,
+        reviewable: false,
+        player: PlayerView::default(),
+        panel: ReviewPanel {
+            composer: a.may_comment(),
+            mentions: false,
+        },
         player_json: "null".into(),
-        frame_rate: String::new(),
-        start_timecode: String::new(),
         may_comment: a.may_comment(),
         may_approve: a.may_approve(),
         download: a.share.allow_download.clone(),
@@ -229,10 +251,12 @@ pub async fn page(
             .map(|i| i.title.clone())
             .unwrap_or_default();
         let tech = v.technical.clone().unwrap_or(serde_json::Value::Null);
-        let rate = Rate::of_version(&v).unwrap_or(Rate { num: 25, den: 1 });
-        page.frame_rate = rate.to_string();
-        page.start_timecode = Timecode::start_of(&v).label(rate);
         page.playable = v.status == "ready" && matches!(v.media_type.as_str(), "video" | "audio");
+        page.player = PlayerView::of(&v, &title);
+        page.player.still = still_url(&st, &a, &v);
+        page.player.watermark = a.share.watermark;
+        page.player.hidden = a.share.watermark && !page.has_identity;
+        page.reviewable = page.playable || page.player.still.is_some();
         page.player_json = format::script_json(&serde_json::json!({
             "asset_id": asset_id,
             "version_id": v.id,

@@ -1,10 +1,10 @@
 //! `/assets/{id}`: the player, the asset's status, details, versions and technical metadata;
 //! `/assets/{id}/download`: the original master through a short-lived presigned GET.
 
-use super::clock;
 use super::errors::{PageError, PageResult};
 use super::format;
 use super::layout::Layout;
+use super::player::{PlayerView, ReviewPanel};
 use super::technical;
 use crate::assets::{self, AssetDetail};
 use crate::audit::{self, Entry};
@@ -78,12 +78,11 @@ struct AssetPage {
     /// The review panels show for a playable version and for a ready image (comments at no
     /// time, drawn over the still).
     reviewable: bool,
-    poster_url: Option<String>,
+    /// The player (or the still of an image) and what the comment panel offers.
+    player: PlayerView,
+    panel: ReviewPanel,
     is_current: bool,
     player_json: String,
-    /// The version's rational rate and start timecode, for frame-exact review in the page.
-    frame_rate: String,
-    start_timecode: String,
     /// The version the compare link puts beside the one shown (the previous, else the next).
     compare_other: String,
     can_write: bool,
@@ -176,10 +175,19 @@ pub async fn page(
         })
         .flatten();
     let reviewable = playable || (shown.media_type == "image" && poster_url.is_some());
+    let mut player_view = PlayerView::of(shown, &detail.asset.title);
+    if shown.media_type == "image" {
+        player_view.still = poster_url;
+    } else {
+        player_view.poster = poster_url;
+    }
     let page = AssetPage {
         player_json: format::script_json(&player),
-        frame_rate: clock::frame_rate(shown),
-        start_timecode: clock::start_timecode(shown),
+        player: player_view,
+        panel: ReviewPanel {
+            composer: true,
+            mentions: true,
+        },
         compare_other,
         asset: AssetView {
             id: detail.asset.id.to_string(),
@@ -213,7 +221,6 @@ pub async fn page(
         audio_choices: technical::audio_choices(&tech, shown.audio_mapping.as_deref()),
         playable,
         reviewable,
-        poster_url,
         is_current,
         can_write: caller.can(Permission::AssetsWrite),
         can_delete: caller.can(Permission::AssetsDelete),

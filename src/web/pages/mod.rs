@@ -4,7 +4,7 @@
 mod account;
 mod admin;
 mod asset;
-mod clock;
+pub(crate) mod clock;
 mod compare;
 pub mod errors;
 pub mod flash;
@@ -13,7 +13,8 @@ pub mod layout;
 mod library;
 pub mod library_query;
 pub(crate) mod login;
-mod posters;
+pub(crate) mod player;
+pub(crate) mod posters;
 mod technical;
 mod upload;
 mod webhooks;

@@ -31,17 +31,20 @@ impl<'a> Posters<'a> {
     /// configuration: the api role requires one). `rerender`, the last poster job, goes in the
     /// query (which the edge ignores) so a new poster is not hidden by the cached old one.
     pub fn url(&self, asset: Uuid, version: Uuid, rerender: Option<Uuid>) -> Option<String> {
-        let prefix = crate::storage::PreviewKey::new(asset, version).dir();
-        // The token grants the whole directory; the URL names its playlist, so the poster
-        // takes the playlist's place.
-        let signed = self
-            .signer
-            .playback_url(self.base, &prefix, None, self.exp)
-            .ok()?;
-        let dir = signed.url.strip_suffix(signing::DEFAULT_PLAYLIST)?;
+        let url = signed(self.signer, self.base, asset, version, self.exp)?;
         Some(match rerender {
-            Some(job) => format!("{dir}{POSTER}?r={}", &job.simple().to_string()[..12]),
-            None => format!("{dir}{POSTER}"),
+            Some(job) => format!("{url}?r={}", &job.simple().to_string()[..12]),
+            None => url,
         })
     }
+}
+
+/// The poster of `version` (an image's preview picture) on the edge, signed until `exp`.
+pub fn signed(signer: &Signer, base: &str, asset: Uuid, version: Uuid, exp: u64) -> Option<String> {
+    let prefix = crate::storage::PreviewKey::new(asset, version).dir();
+    // The token grants the whole directory; the URL names its playlist, so the poster takes
+    // the playlist's place.
+    let signed = signer.playback_url(base, &prefix, None, exp).ok()?;
+    let dir = signed.url.strip_suffix(signing::DEFAULT_PLAYLIST)?;
+    Some(format!("{dir}{POSTER}"))
 }

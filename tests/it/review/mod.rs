@@ -6,7 +6,7 @@ mod api;
 mod decisions;
 mod export;
 mod pages;
-mod still;
+pub mod still;
 
 use crate::harness::{TestApp, exec};
 use uuid::Uuid;

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A `w`x`h` test picture in the format `name`'s extension says, made by ffmpeg.
-fn picture(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
+pub fn picture(dir: &Path, name: &str, w: u32, h: u32) -> PathBuf {
     let out = dir.join(name);
     let st = Command::new("ffmpeg")
         .args([

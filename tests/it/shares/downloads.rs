@@ -1,13 +1,10 @@
-//! Downloads by the link's permission: none refuses both, proxy gives the ladder's 720p MP4
-//! (or the largest rung below), original the master; each a 5-minute presigned URL, kept in the
-//! share's activity and the audit log with the guest's identity.
+//! Downloads by the link's permission: none refuses both, proxy gives the MP4 made from the
+//! ladder's 720p rung (or the largest below; 409 while its job makes it, see `proxy.rs` for the
+//! real one), original the master; each a 5-minute presigned URL, kept in the share's activity
+//! and the audit log with the guest's identity.
 
-use super::{gpath, gsend, guest, identify, share};
-use crate::harness::TestApp;
-use crate::harness::{ApiClient, count, seed_user};
-use crate::review::{DF_2997, seed_video};
-use mm::auth::Role as UserRole;
-use mm::config::Role;
+use super::{Studio, gpath, gsend, guest, identify, share};
+use crate::harness::count;
 use mm::storage::{self, Bucket, PutOptions};
 use reqwest::Method;
 use serde_json::json;
@@ -20,10 +17,13 @@ fn rung(name: &str, height: u32) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn downloads_follow_the_links_permission_and_are_audited_with_the_guest() {
-    let app = TestApp::spawn(Role::Api).await;
-    seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = ApiClient::login(&app, "ed@mm.test").await;
-    let (asset, version) = seed_video(&app, DF_2997);
+    let Studio {
+        app,
+        ed,
+        asset,
+        version,
+    } = Studio::start().await;
+    app.allow_unfinished_jobs("no worker here: the proxy job a link queues runs in proxy.rs");
     let st = storage::open(&app.config()).await.unwrap();
     let dir = format!("previews/{asset}/{version}");
     let manifest = json!({"duration": 100.0, "master": "index.m3u8", "poster": null, "sprite_vtt": null,
@@ -47,14 +47,6 @@ async fn downloads_follow_the_links_permission_and_are_audited_with_the_guest() 
         manifest.to_string().into_bytes(),
     )
     .await;
-    for r in ["r1080", "r720", "r540"] {
-        put(
-            Bucket::Previews,
-            format!("{dir}/{r}/media.mp4"),
-            format!("MP4 OF {r}").into_bytes(),
-        )
-        .await;
-    }
     put(
         Bucket::Masters,
         format!("masters/{asset}/{version}/spot.mov"),
@@ -104,6 +96,44 @@ async fn downloads_follow_the_links_permission_and_are_audited_with_the_guest() 
         0
     );
 
+    // The proxy is not made yet: its job is queued (once, by the link), the guest told so.
+    for _ in 0..2 {
+        let (s, b) = gsend(
+            &app,
+            &g,
+            Method::GET,
+            &proxy,
+            &format!("/assets/{asset}/download?kind=proxy"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (409, Some("proxy-preparing")),
+            "{b}"
+        );
+    }
+    let jobs = format!(
+        "SELECT count(*) AS n FROM jobs WHERE kind = 'proxy-mp4' AND version_id = '{version}' AND state = 'queued'"
+    );
+    assert_eq!(count(&app, &jobs), 1);
+    // What that job leaves: proxy.mp4 beside the preview, recorded in the manifest.
+    let mut made = manifest.clone();
+    made["proxy"] = json!({"path": "proxy.mp4", "rung": "r720", "height": 720, "size": 12});
+    made["files"] = json!([{"path": "proxy.mp4", "size": 12, "content_type": "video/mp4"}]);
+    put(
+        Bucket::Previews,
+        format!("{dir}/proxy.mp4"),
+        b"PROXY OF 720".to_vec(),
+    )
+    .await;
+    put(
+        Bucket::Previews,
+        format!("{dir}/manifest.json"),
+        made.to_string().into_bytes(),
+    )
+    .await;
+
     let fetch = |token: String, kind: &'static str| {
         let g = g.clone();
         let app = &app;
@@ -126,10 +156,10 @@ async fn downloads_follow_the_links_permission_and_are_audited_with_the_guest() 
         }
     };
     let (bytes, cd) = fetch(proxy.clone(), "proxy").await;
-    assert_eq!(bytes, b"MP4 OF r720");
+    assert_eq!(bytes, b"PROXY OF 720");
     assert!(cd.contains("Spot_30s-v1-720p.mp4"), "{cd}");
     let (bytes, _) = fetch(original.clone(), "proxy").await;
-    assert_eq!(bytes, b"MP4 OF r720");
+    assert_eq!(bytes, b"PROXY OF 720");
     let (bytes, cd) = fetch(original.clone(), "original").await;
     assert_eq!(bytes, b"THE MASTER");
     assert!(cd.contains("spot.mov"), "{cd}");
@@ -166,7 +196,7 @@ async fn downloads_follow_the_links_permission_and_are_audited_with_the_guest() 
 #[test]
 fn the_proxy_is_720p_or_the_largest_rung_below() {
     use mm::media::pipeline::Manifest;
-    use mm::shares::guest_review::proxy_rung;
+    use mm::media::proxy::proxy_rung;
     let m = |heights: &[u32]| -> Manifest {
         serde_json::from_value(
             json!({"duration": 1.0, "master": "index.m3u8", "poster": null, "sprite_vtt": null,

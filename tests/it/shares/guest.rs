@@ -2,22 +2,22 @@
 //! everyone (no ids, no emails), comment and decide only when the link allows it, each refusal
 //! with nothing stored.
 
-use super::{gsend, guest, identify, share};
+use super::{Studio, gsend, guest, identify, share};
 use crate::harness::TestApp;
-use crate::harness::{ApiClient, count, parts, seed_user};
+use crate::harness::{count, parts};
 use crate::review::{DF_2997, add_version, seed_video};
-use mm::auth::Role as UserRole;
-use mm::config::Role;
 use reqwest::Method;
 use serde_json::json;
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_guest_sees_only_the_shared_version_and_comments_for_everyone() {
-    let app = TestApp::spawn(Role::Api).await;
-    seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = ApiClient::login(&app, "ed@mm.test").await;
-    let (asset, v1) = seed_video(&app, DF_2997);
+    let Studio {
+        app,
+        ed,
+        asset,
+        version: v1,
+    } = Studio::start().await;
     let (other, _) = seed_video(&app, DF_2997);
     let post = |body: serde_json::Value| {
         let ed = &ed;
@@ -186,10 +186,12 @@ async fn a_guest_sees_only_the_shared_version_and_comments_for_everyone() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_permission_allows_what_it_says_and_refuses_the_rest_with_nothing_stored() {
-    let app = TestApp::spawn(Role::Api).await;
-    seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = ApiClient::login(&app, "ed@mm.test").await;
-    let (asset, version) = seed_video(&app, DF_2997);
+    let Studio {
+        app,
+        ed,
+        asset,
+        version,
+    } = Studio::start().await;
     let comment = json!({"frame": 30, "body": "logo too big"});
     let decision = json!({"decision": "approved"});
     let comments = format!("/assets/{asset}/comments");

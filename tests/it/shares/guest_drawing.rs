@@ -2,11 +2,9 @@
 //! and nothing else: a team-only comment, another asset's comment, a deleted one or an unknown
 //! id is unknown to the link.
 
-use super::{gsend, guest, share};
-use crate::harness::{ApiClient, TestApp, parts, seed_user};
+use super::{Studio, gsend, guest, share};
+use crate::harness::{ApiClient, parts};
 use crate::review::{DF_2997, seed_video};
-use mm::auth::Role as UserRole;
-use mm::config::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -20,10 +18,7 @@ async fn post(ed: &ApiClient, asset: Uuid, body: Value) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_guest_reads_a_shared_comments_drawing_and_no_other_comment() {
-    let app = TestApp::spawn(Role::Api).await;
-    seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = ApiClient::login(&app, "ed@mm.test").await;
-    let (asset, _) = seed_video(&app, DF_2997);
+    let Studio { app, ed, asset, .. } = Studio::start().await;
     let (other, _) = seed_video(&app, DF_2997);
     let line = json!({"tool": "line", "color": "#ff3b30", "width": 0.004, "from": [0.1, 0.2], "to": [0.7, 0.2]});
     let drawn = json!({"shapes": [line]});

@@ -1,23 +1,21 @@
 //! What guests write reaches the team live on the asset's event stream, and what they do is
 //! kept per link (opened, played, commented, decided) and in the audit log.
 
-use super::{gsend, guest, identify, share};
-use crate::harness::TestApp;
-use crate::harness::{ApiClient, count, parts, seed_user};
-use crate::review::{DF_2997, seed_video};
+use super::{Studio, gsend, guest, identify, share};
+use crate::harness::{count, parts};
 use futures_util::StreamExt;
-use mm::auth::Role as UserRole;
-use mm::config::Role;
 use reqwest::Method;
 use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn guest_comments_and_decisions_reach_the_team_live_and_the_activity() {
-    let app = TestApp::spawn(Role::Api).await;
-    seed_user(&app, "ed@mm.test", UserRole::Editor);
-    let ed = ApiClient::login(&app, "ed@mm.test").await;
-    let (asset, version) = seed_video(&app, DF_2997);
+    let Studio {
+        app,
+        ed,
+        asset,
+        version,
+    } = Studio::start().await;
     let (id, token) = share(&ed, json!({"asset_ids": [asset], "permissions": "approve"})).await;
     let r = ed
         .client

@@ -8,12 +8,17 @@ mod guest;
 mod guest_drawing;
 mod guest_limits;
 mod live;
+mod proxy;
 mod reviewers;
 mod sets;
+mod still;
 mod team;
+mod throttle;
 
 use crate::harness::TestApp;
-use crate::harness::{ApiClient, exec, new_client, parts};
+use crate::harness::{ApiClient, exec, new_client, parts, seed_user};
+use crate::review::{DF_2997, seed_video};
+use mm::auth::Role as UserRole;
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -50,6 +55,34 @@ pub fn seed_for_matrix(
         ),
     );
     vec![("{share}", share.to_string()), ("{set}", set.to_string())]
+}
+
+/// What a share test starts from: an api instance, an Editor (`ed@mm.test`) signed in, and
+/// one seeded video (29.97 drop-frame, no preview files).
+pub struct Studio {
+    pub app: TestApp,
+    pub ed: ApiClient,
+    pub asset: Uuid,
+    pub version: Uuid,
+}
+
+impl Studio {
+    pub async fn start() -> Studio {
+        Self::on(TestApp::spawn(mm::config::Role::Api).await).await
+    }
+
+    /// The same on an app built with other settings.
+    pub async fn on(app: TestApp) -> Studio {
+        seed_user(&app, "ed@mm.test", UserRole::Editor);
+        let ed = ApiClient::login(&app, "ed@mm.test").await;
+        let (asset, version) = seed_video(&app, DF_2997);
+        Studio {
+            app,
+            ed,
+            asset,
+            version,
+        }
+    }
 }
 
 /// Creates a share as `who`; returns its id and the link's token.
