@@ -21,7 +21,7 @@ pub fn run(config: &Config, input: &Path, out: &Path, print_plan: bool) -> anyho
         let meta = probe::probe(&tools, &input).await.context("probing")?;
         if print_plan {
             // The ladder alone, as one command, for comparisons.
-            let plan = settings.plan(&meta);
+            let plan = settings.prepared_plan(&tools, &meta).await?;
             let bare = ladder::command(&tools, &plan, &encoder, &input, out, false);
             let args: Vec<String> = bare
                 .arg_list()

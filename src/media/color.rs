@@ -5,6 +5,7 @@
 use super::probe::VideoInfo;
 use crate::config::HdrTonemap;
 use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 /// BT.2408: HDR reference white is 203 cd/m², which SDR shows as its own white. Linearising
 /// with this nominal peak lands HDR mid-grey near SDR mid-grey.
@@ -76,9 +77,14 @@ pub struct ColorPlan {
     pub high_depth: bool,
     /// Dolby Vision profile, previewed through its HDR10/HLG base layer.
     pub dolby_vision: Option<u32>,
-    /// zscale's input options from the probe (`tin=smpte2084:pin=bt2020:`), for frames whose
-    /// own tags are missing.
-    input: String,
+    /// zscale's input transfer and primaries from the probe (`tin=smpte2084:pin=bt2020:`),
+    /// for frames whose own tags are missing.
+    curve: String,
+    /// zscale's input matrix and range from the probe (`min=bt2020nc:rin=tv:`).
+    matrix: String,
+    /// The tone mapping sampled into a 3D LUT (`tonemap_lut`), applied instead of the float
+    /// `tonemap` filter once prepared.
+    lut: Option<PathBuf>,
 }
 
 impl ColorPlan {
@@ -91,33 +97,38 @@ impl ColorPlan {
         let pix = v.pix_fmt.as_deref().unwrap_or("yuv420p");
         let high_depth = v.bit_depth.unwrap_or(8) > 8
             || !(pix.starts_with("yuv420p") || pix.starts_with("yuvj420p") || pix == "nv12");
-        let mut input = String::new();
         let known = |v: &Option<String>, list: &[&str]| {
             v.as_deref()
                 .filter(|x| list.contains(x))
                 .map(str::to_string)
         };
-        for (key, val) in [
+        let options = |pairs: [(&str, Option<String>); 2]| -> String {
+            pairs
+                .into_iter()
+                .filter_map(|(key, val)| Some(format!("{key}={}:", val?)))
+                .collect()
+        };
+        let curve = options([
             ("tin", known(&v.color_transfer, &TRANSFERS)),
             ("pin", known(&v.color_primaries, &PRIMARIES)),
+        ]);
+        let matrix = options([
             ("min", known(&v.color_space, &MATRICES)),
             ("rin", known(&v.color_range, &["tv", "pc"])),
-        ] {
-            if let Some(val) = val {
-                input.push_str(&format!("{key}={val}:"));
-            }
-        }
+        ]);
         Self {
             transfer,
             tonemap,
             wide_gamut,
             high_depth,
             dolby_vision: v.dolby_vision_profile,
-            input,
+            curve,
+            matrix,
+            lut: None,
         }
     }
 
-    fn maps_hdr(&self) -> bool {
+    pub(crate) fn maps_hdr(&self) -> bool {
         self.transfer != Transfer::Sdr && self.tonemap != HdrTonemap::Off
     }
 
@@ -131,23 +142,70 @@ impl ColorPlan {
     pub fn chain(&self, (w, h): (u32, u32)) -> String {
         let size = format!("zscale=w={w}:h={h}:f=bicubic");
         let out8 = "d=error_diffusion,format=yuv420p,";
-        let input = &self.input;
-        if self.maps_hdr() {
-            let op = self.tonemap.as_str();
-            // Tone mapping works on linear light in float; desat=0 keeps highlights' colour.
-            // One zscale resizes, linearises and converts the primaries (a float pass fewer
-            // than a separate `zscale=p=bt709`): tone mapping is most of an HDR job's extra.
+        let (curve, matrix) = (&self.curve, &self.matrix);
+        if let (true, Some(lut), Some(keep)) = (self.maps_hdr(), &self.lut, self.keep_curve()) {
+            // The LUT takes the master's own RGB (16-bit, full range) and gives linear BT.709
+            // light, tone-mapped; zscale then encodes it: interpolating linear light keeps
+            // colours near the gamut's edge, where gamma-coded values change steeply.
+            let lut = lut.display();
             format!(
-                "{size}:{input}t=linear:npl={NOMINAL_PEAK}:p=bt709,format=gbrpf32le,\
-                 tonemap=tonemap={op}:desat=0,zscale=t=bt709:m=bt709:r=tv:{out8}"
+                "{size}:{curve}{matrix}{keep}r=pc,format=gbrp16le,lut3d=file={lut},\
+                 zscale=tin=linear:pin=bt709:rin=pc:t=bt709:p=bt709:m=bt709:r=tv:{out8}"
+            )
+        } else if self.maps_hdr() {
+            // One zscale resizes, linearises and converts the primaries (a float pass fewer
+            // than a separate `zscale=p=bt709`).
+            format!(
+                "{size}:{curve}{matrix}{},zscale=t=bt709:m=bt709:r=tv:{out8}",
+                self.tone_mapping()
             )
         } else if self.transfer == Transfer::Sdr && self.wide_gamut {
-            format!("{size}:{input}p=bt709:t=bt709:m=bt709:r=tv:{out8}")
+            format!("{size}:{curve}{matrix}p=bt709:t=bt709:m=bt709:r=tv:{out8}")
         } else if self.high_depth || self.transfer != Transfer::Sdr {
             format!("{size}:{out8}")
         } else {
             String::new()
         }
+    }
+
+    /// The tone mapping itself, continuing a zscale whose input is the master's picture:
+    /// linear light with BT.2408's reference white at 1.0, BT.709 primaries, in float, then
+    /// the operator on each pixel's brightest channel (desat=0 keeps highlights' colour).
+    fn tone_mapping(&self) -> String {
+        format!(
+            "t=linear:npl={NOMINAL_PEAK}:p=bt709,format=gbrpf32le,tonemap=tonemap={}:desat=0",
+            self.tonemap.as_str()
+        )
+    }
+
+    /// The filter that takes full-range RGB in the master's transfer and primaries (the
+    /// LUT's input) to tone-mapped linear BT.709 light (its output), for sampling the LUT;
+    /// none when the probe left either unknown or nothing is tone-mapped.
+    pub(crate) fn lut_source(&self) -> Option<String> {
+        self.keep_curve()?;
+        self.maps_hdr().then(|| {
+            format!(
+                "zscale={}min=gbr:rin=pc:{}",
+                self.curve,
+                self.tone_mapping()
+            )
+        })
+    }
+
+    /// `t=..:p=..:` repeating the master's transfer and primaries (zscale converts RGB
+    /// without changing them only when told both ends), when the probe knew both.
+    fn keep_curve(&self) -> Option<String> {
+        let value = |key: &str| {
+            self.curve
+                .split(':')
+                .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        };
+        Some(format!("t={}:p={}:", value("tin")?, value("pin")?))
+    }
+
+    /// Uses the LUT at `path` (made by `tonemap_lut` from `lut_source`) for the tone mapping.
+    pub fn use_lut(&mut self, path: &Path) {
+        self.lut = Some(path.to_path_buf());
     }
 
     /// Encoder options tagging converted rungs as BT.709.
@@ -229,6 +287,23 @@ mod tests {
         let chain = p.chain((64, 36));
         assert!(chain.contains("tin=smpte2084:pin=bt2020:"), "{chain}");
         assert!(chain.contains("tonemap=tonemap=mobius"), "{chain}");
+        // With its LUT, the same mapping without the float tonemap pass.
+        let mut lut = p.clone();
+        lut.use_lut(Path::new("/work/t.cube"));
+        let fast = lut.chain((64, 36));
+        assert!(
+            fast.contains("t=smpte2084:p=bt2020:r=pc,format=gbrp16le,lut3d=file=/work/t.cube,"),
+            "{fast}"
+        );
+        assert!(
+            !fast.contains("tonemap=") && fast.ends_with("format=yuv420p,"),
+            "{fast}"
+        );
+        assert!(
+            p.lut_source()
+                .unwrap()
+                .contains("min=gbr:rin=pc:t=linear:npl=203")
+        );
         assert!(p.output_args().contains(&"bt709".to_string()));
         assert_eq!(p.record().tonemap.as_deref(), Some("mobius"));
         assert_eq!(

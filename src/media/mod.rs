@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod remix;
 pub mod sanity;
 pub mod still;
+pub mod tonemap_lut;
 pub mod waveform;
 
 pub use ffmpeg::{BadInput, FfmpegError, Progress, Tools};

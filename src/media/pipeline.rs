@@ -10,7 +10,7 @@ use super::images::{self, SpritePlan};
 use super::ladder::{self, Plan, WAVE_RATE};
 use super::playlist::{self, Variant};
 use super::probe::TechnicalMetadata;
-use super::waveform;
+use super::{tonemap_lut, waveform};
 use crate::config::{HdrTonemap, PosterAt, PreviewConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -38,6 +38,8 @@ pub struct Settings {
     pub tonemap: HdrTonemap,
     /// The audio mapping chosen for this version; none for the master's default.
     pub audio_mapping: Option<AudioMapping>,
+    /// Where tone-mapping LUTs are kept between jobs (`<MM_WORK_DIR>/tonemap-luts`).
+    pub lut_dir: PathBuf,
 }
 
 impl Settings {
@@ -49,6 +51,7 @@ impl Settings {
             encoder,
             tonemap: c.hdr_tonemap,
             audio_mapping: None,
+            lut_dir: c.work_dir.join("tonemap-luts"),
         }
     }
 
@@ -61,6 +64,19 @@ impl Settings {
             self.tonemap,
             self.audio_mapping,
         )
+    }
+
+    /// The plan, with its tone-mapping LUT made (once per kind of master) when it has one.
+    pub async fn prepared_plan(
+        &self,
+        tools: &Tools,
+        meta: &TechnicalMetadata,
+    ) -> Result<Plan, FfmpegError> {
+        let mut plan = self.plan(meta);
+        if let Some(color) = plan.color.as_mut().filter(|c| c.maps_hdr()) {
+            tonemap_lut::prepare(tools, color, &self.lut_dir).await?;
+        }
+        Ok(plan)
     }
 }
 
@@ -136,7 +152,7 @@ pub async fn render(
     out: &Path,
     mut on_progress: impl FnMut(f64, Option<Duration>),
 ) -> Result<Manifest, FfmpegError> {
-    let plan = settings.plan(meta);
+    let plan = settings.prepared_plan(tools, meta).await?;
     let started = Instant::now();
     let duration = meta.duration;
     if plan.sprite.is_some() {
@@ -243,7 +259,7 @@ pub async fn render_poster(
     at: f64,
     out: &Path,
 ) -> Result<(u32, u32), FfmpegError> {
-    let plan = settings.plan(meta);
+    let plan = settings.prepared_plan(tools, meta).await?;
     let top = plan.rungs.last().ok_or_else(|| {
         FfmpegError::bad_input(BadInput::NoStreams, "an audio-only master has no poster")
     })?;

@@ -15,6 +15,7 @@ mod logs;
 mod masters;
 mod publish;
 mod s3;
+mod tonemap_lut;
 
 use clips::ffprobe_json;
 use mm::config::{Env, PreviewConfig};
