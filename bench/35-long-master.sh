@@ -6,8 +6,8 @@
 #     core (`taskset -c 0` and `-c 1`);
 #   then the speed-up (one pass wall / chunked wall, goal >= 1.8) and the total CPU time of
 #   the workers and their ffmpegs, chunked / one pass (goal <= 1.1).
-# Wall time is from the moment the preview job is queued (or the workers start) to the
-# version being ready; CPU time is user+system of the worker processes and their children.
+# Wall time is from the moment a worker starts the preview job to its end; CPU time is
+# user+system of the worker processes and their children (ffmpeg), promotion included.
 # Prints figures and ratios only. Each measurement is a function (`ladder_spread` below), so
 # further ones (first playable, ...) add a function and a line in `main`.
 # Env: MM_BIN (default: release build made here), BENCH_LONG_SECONDS (default 600),
@@ -54,8 +54,8 @@ upload_master() {
   size="$(stat -c %s "$work/master.mp4")"
   up="$(api POST /api/uploads "{\"filename\": \"long.mp4\", \"size\": $size, \"content_type\": \"video/mp4\"}")"
   id="$(echo "$up" | json_get upload_id)"
-  curl -fsS -X PUT -T "$work/master.mp4" -H "content-type: $(echo "$up" | json_get headers Content-Type)" \
-    -o /dev/null "$(echo "$up" | json_get url)"
+  curl -fsS -X PUT -T "$work/master.mp4" -H "content-type: video/mp4" \
+    -o /dev/null "$(echo "$up" | json_get url url)"
   done="$(api POST "/api/uploads/$id/complete" '{}')"
   asset_id="$(echo "$done" | json_get asset_id)"
   version_id="$(echo "$done" | json_get version_id)"
@@ -85,15 +85,15 @@ stop_workers() {
   worker_pids=()
 }
 
-# wait_ready: until the newest preview job of the version has finished; fails unless ready.
-wait_ready() {
+# wait_job ID: until the job has finished; fails unless it succeeded.
+wait_job() {
   local state
   while :; do
-    state="$(sql "select state from jobs where kind = 'preview' and version_id = '$version_id' order by created_at desc limit 1")"
+    state="$(sql "select state from jobs where id = '$1'")"
     case "$state" in
       succeeded) return 0 ;;
       failed | dead | cancelled)
-        echo "the preview job ended $state: $(sql "select error from jobs where kind = 'preview' and version_id = '$version_id' order by created_at desc limit 1")" >&2
+        echo "the preview job ended $state: $(sql "select error from jobs where id = '$1'")" >&2
         cat "$work"/worker-*.log >&2
         exit 1 ;;
     esac
@@ -101,20 +101,31 @@ wait_ready() {
   done
 }
 
-# run_preview CHUNK_SECONDS CPU...: one worker per CPU; the version's waiting preview job (the
-# upload's), or a reprocess when it is ready; prints "wall cpu".
+# preview_job_running: the id of the version's newest preview job once a worker runs it.
+preview_job_running() {
+  local row
+  while :; do
+    row="$(sql "select id || ' ' || state from jobs where kind = 'preview' and version_id = '$version_id' order by created_at desc limit 1")"
+    case "$row" in *" queued" | "") sleep 0.2 ;; *) echo "${row% *}"; return 0 ;; esac
+  done
+}
+
+# run_preview CHUNK_SECONDS CPU...: one worker per CPU on the version's preview job (the
+# upload's, after its promotion, or a reprocess once it is ready); prints "wall cpu", wall
+# from the moment a worker starts the job.
 run_preview() {
-  local chunks="$1" t0 t1 cpu i=0
+  local chunks="$1" t0 t1 cpu job i=0
   shift
-  t0="$(now)"
-  if [ "$(sql "select status from versions where id = '$version_id'")" = ready ]; then
+  if [ "$(sql "select status from asset_versions where id = '$version_id'")" = ready ]; then
     api POST "/api/assets/$asset_id/reprocess" >/dev/null
   fi
   for c in "$@"; do
     start_worker "$c" "$chunks-$i" MM_CHUNK_SECONDS="$chunks" MM_WORK_DIR="$work"
     i=$((i + 1))
   done
-  wait_ready
+  job="$(preview_job_running)"
+  t0="$(now)"
+  wait_job "$job"
   t1="$(now)"
   cpu="$(cpu_seconds)"
   stop_workers
@@ -135,7 +146,7 @@ ladder_spread() {
 }
 
 main() {
-  export MM_MULTIPART_THRESHOLD=1TiB MM_MAX_UPLOAD_BYTES=1TiB MM_HLS_SEGMENT_SECONDS=4
+  export MM_MULTIPART_THRESHOLD=5GiB MM_HLS_SEGMENT_SECONDS=4
   bench_setup long
   trap 'stop_workers; cleanup' EXIT
   token="$("$MM_BIN" token create --user bench@example.com --name bench \

@@ -185,10 +185,12 @@ pub fn audio_command(
     if !plan.audio {
         return None;
     }
-    let graph = ladder::audio_graph(plan, plan.waveform, 1);
+    let mut graph = ladder::audio_graph(plan, plan.waveform, 1);
+    // Starts at the master's zero, as the first chunk's picture does (padded or trimmed).
+    graph.push("[a0]aresample=async=1:first_pts=0[a]".into());
     let mut a: Vec<OsString> = input.input_args();
     a.extend(["-filter_complex".into(), graph.join(";").into()]);
-    a.extend(["-map".into(), "[a0]".into()]);
+    a.extend(["-map".into(), "[a]".into()]);
     a.extend(ladder::audio_args());
     a.extend(["-map_metadata", "-1", "-f", "mp4"].map(OsString::from));
     a.push(work.join(AUDIO).into());

@@ -124,9 +124,12 @@ impl Run<'_> {
                 }
             }
             let queued = latest.values().find(|r| r.state == JobState::Queued);
-            match queued {
+            let ran = match queued {
                 Some(r) => self.run_inline(r, spans.len(), started).await?,
-                None => tokio::time::sleep(POLL).await,
+                None => false,
+            };
+            if !ran {
+                tokio::time::sleep(POLL).await;
             }
         }
         for name in self.plan.variant_names() {
@@ -268,20 +271,21 @@ impl Run<'_> {
         self.ctx.progress(percent * self.share / 100.0, eta).await;
     }
 
-    /// Runs the queued chunk `row` here when nobody took it meanwhile, with its heartbeat
-    /// and progress on its own row, and records its outcome as the queue would.
+    /// Runs the queued chunk `row` here when it is due and nobody took it meanwhile, with its
+    /// heartbeat and progress on its own row, and records its outcome as the queue would.
+    /// False when it was not taken.
     async fn run_inline(
         &self,
         row: &JobRow,
         count: usize,
         started: Instant,
-    ) -> Result<(), JobError> {
+    ) -> Result<bool, JobError> {
         let st = &self.ctx.state;
         let (id, worker) = (row.id, self.ctx.worker.clone());
         let stale = st.config.jobs.visibility_timeout.as_secs_f64();
         let w = worker.clone();
         let Some(row) = st.db.run(move |c| model::claim(c, id, &w, stale)).await? else {
-            return Ok(());
+            return Ok(false);
         };
         let job: Chunk = serde_json::from_value(row.payload.clone())
             .map_err(|e| JobError::Fatal(format!("a chunk's parameters are not valid: {e}")))?;
@@ -310,7 +314,7 @@ impl Run<'_> {
             }
         };
         let Some(result) = outcome else {
-            return Ok(());
+            return Ok(true);
         };
         let w = worker.clone();
         match result {
@@ -334,7 +338,7 @@ impl Run<'_> {
                     .await?;
             }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Appends every chunk's rung files into `work/<rung>.ts` and puts its tiles in the
