@@ -65,7 +65,10 @@ upload_master() {
 start_worker() {
   local cpu="$1" name="$2"
   shift 2
-  env "$@" taskset -c "$cpu" "$MM_BIN" serve --role=worker >"$work/worker-$name.log" 2>&1 &
+  local health
+  health="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  env "$@" MM_WORKER_HEALTH_PORT="$health" taskset -c "$cpu" "$MM_BIN" serve --role=worker \
+    >"$work/worker-$name.log" 2>&1 &
   worker_pids+=($!)
 }
 
@@ -74,6 +77,7 @@ cpu_seconds() {
   local ticks total=0 pid
   ticks="$(getconf CLK_TCK)"
   for pid in "${worker_pids[@]}"; do
+    [ -r "/proc/$pid/stat" ] || { echo "worker $pid exited:" >&2; cat "$work"/worker-*.log >&2; exit 1; }
     total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")))
   done
   calc "$total / $ticks"
