@@ -143,6 +143,9 @@ pub struct PreviewConfig {
     pub ladder: Vec<u32>,
     /// `MM_HLS_SEGMENT_SECONDS`, default 4: HLS segment and GOP length.
     pub segment_seconds: u32,
+    /// `MM_CHUNK_SECONDS`, default 120: a video master longer than twice this is encoded in
+    /// chunks of this length (a multiple of `MM_HLS_SEGMENT_SECONDS`) by every worker.
+    pub chunk_seconds: u32,
     /// `MM_POSTER_AT`, default `10%`: a share of the duration or a time like `5s`.
     pub poster_at: PosterAt,
     /// `MM_FFMPEG_STALL_SECONDS`, default 60: an ffmpeg without progress this long is killed.
@@ -180,6 +183,15 @@ impl PreviewConfig {
                 format!("{segment_seconds} is outside 1..=30"),
             ));
         }
+        let chunk_seconds: u32 = env.parsed(&["MM_CHUNK_SECONDS"], 120, p);
+        if chunk_seconds == 0 || chunk_seconds % segment_seconds.clamp(1, 30) != 0 {
+            p.push(problem(
+                "MM_CHUNK_SECONDS",
+                format!(
+                    "{chunk_seconds} is not a positive multiple of MM_HLS_SEGMENT_SECONDS ({segment_seconds})"
+                ),
+            ));
+        }
         let stall: super::Secs = env.parsed(&["MM_FFMPEG_STALL_SECONDS"], super::Secs(60), p);
         if stall.0 == 0 {
             p.push(problem(
@@ -199,6 +211,7 @@ impl PreviewConfig {
         PreviewConfig {
             ladder,
             segment_seconds: segment_seconds.clamp(1, 30),
+            chunk_seconds: chunk_seconds.max(1),
             poster_at: env.parsed(&["MM_POSTER_AT"], PosterAt::Fraction(0.1), p),
             stall_seconds: stall.0.max(1),
             video_encoder: env.parsed(&["MM_VIDEO_ENCODER"], VideoEncoder::Libx264, p),
@@ -280,6 +293,20 @@ mod tests {
         assert_eq!(c.stall_seconds, 60);
         assert_eq!(c.video_encoder, VideoEncoder::Libx264);
         assert_eq!(c.x264_preset, "veryfast");
+        assert_eq!(c.chunk_seconds, 120);
+    }
+
+    #[test]
+    fn chunks_are_whole_segments() {
+        let mut p = vec![];
+        let env = Env::from_pairs([("MM_HLS_SEGMENT_SECONDS", "2"), ("MM_CHUNK_SECONDS", "4")]);
+        assert_eq!(PreviewConfig::from_env(&env, &mut p).chunk_seconds, 4);
+        assert!(p.is_empty(), "{p:?}");
+        for bad in ["6", "0"] {
+            let env = Env::from_pairs([("MM_HLS_SEGMENT_SECONDS", "4"), ("MM_CHUNK_SECONDS", bad)]);
+            PreviewConfig::from_env(&env, &mut p);
+            assert_eq!(p.pop().map(|p| p.key), Some("MM_CHUNK_SECONDS".to_string()));
+        }
     }
 
     #[test]

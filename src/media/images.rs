@@ -67,8 +67,19 @@ impl SpritePlan {
     /// into the sheet after it (`assemble`): an output that emits nothing until the end would
     /// hold back ffmpeg's progress reports, and with them the stall watchdog.
     pub fn filter(&self) -> String {
+        self.filter_from(0)
+    }
+
+    /// As `filter`, for a part of the master whose first tile is number `first` (0-based):
+    /// the tiles of one chunk (`media::chunk`).
+    pub fn filter_from(&self, first: u64) -> String {
+        let n = if first == 0 {
+            "selected_n".to_string()
+        } else {
+            format!("(selected_n+{first})")
+        };
         format!(
-            "select='gte(t,{i}*selected_n)',scale={w}:{h}:flags=bilinear,setsar=1,format=yuvj420p",
+            "select='gte(t,{i}*{n})',scale={w}:{h}:flags=bilinear,setsar=1,format=yuvj420p",
             i = self.interval,
             w = self.tile_width,
             h = self.tile_height,

@@ -217,62 +217,13 @@ pub fn command(
     out: &Path,
     extras: bool,
 ) -> Invocation {
-    let mut graph = Vec::new();
     let n = plan.rungs.len();
     let sprite = plan.sprite.filter(|_| extras);
-    if let Some((num, den)) = plan.fps.filter(|_| n > 0) {
-        let branches = n + usize::from(sprite.is_some());
-        let labels: String = (0..branches).map(|i| format!("[s{i}]")).collect();
-        // One frame per frame pair, so motion stays as smooth as the source's frame rate.
-        let bwdif = if plan.deinterlace {
-            "bwdif=mode=send_frame,"
-        } else {
-            ""
-        };
-        // HDR, wide-gamut and 10-bit pictures are converted once, at the top rung's size,
-        // so every rung, the sprite (and, with the same chain, the poster) are 8-bit BT.709.
-        let top = plan.rungs.last().map_or((2, 2), |r| (r.width, r.height));
-        let color = plan
-            .color
-            .as_ref()
-            .map(|c| c.chain(top))
-            .unwrap_or_default();
-        graph.push(format!(
-            "[0:v:0]{bwdif}fps={num}/{den},{color}split={branches}{labels}"
-        ));
-        for (i, r) in plan.rungs.iter().enumerate() {
-            graph.push(format!(
-                "[s{i}]scale={}:{}:flags=bicubic,setsar=1,format={}{}[v{i}]",
-                r.width,
-                r.height,
-                encoder.pix_fmt(),
-                encoder.upload_filter()
-            ));
-        }
-        if let Some(s) = &sprite {
-            graph.push(format!("[s{n}]{}[sprite]", s.filter()));
-        }
-    }
+    let mut graph = video_graph(plan, encoder, "", sprite.map(|s| s.filter()));
     let audio_outs = if plan.audio { n.max(1) } else { 0 };
     let wave = plan.waveform && extras;
     if plan.audio {
-        // The waveform branch leaves before the stereo conversion, so a mono source keeps
-        // its level instead of the -3 dB of an upmix.
-        let mapping = plan.audio_mapping.unwrap_or(AudioMapping::Track(1));
-        graph.push(mapping.graph(0, "amap"));
-        let source = if wave {
-            graph.push("[amap]asplit=2[atop][aw]".into());
-            graph.push(format!(
-                "[aw]aformat=sample_fmts=s16:channel_layouts=mono,aresample={WAVE_RATE}[wave]"
-            ));
-            "[atop]"
-        } else {
-            "[amap]"
-        };
-        let labels: String = (0..audio_outs).map(|i| format!("[a{i}]")).collect();
-        graph.push(format!(
-            "{source}aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asplit={audio_outs}{labels}"
-        ));
+        graph.extend(audio_graph(plan, wave, audio_outs));
     }
     let mut a: Vec<OsString> = encoder.global_args();
     a.extend(input.input_args());
@@ -292,37 +243,13 @@ pub fn command(
         streams.push(parts.join(","));
     }
     if n > 0 {
-        a.extend(encoder.codec_args());
-        if let Some(c) = &plan.color {
-            a.extend(c.output_args().into_iter().map(OsString::from));
-        }
+        a.extend(video_args(plan, encoder, 0));
         for (i, r) in plan.rungs.iter().enumerate() {
-            a.extend([
-                format!("-b:v:{i}").into(),
-                format!("{}k", r.video_kbps).into(),
-                format!("-maxrate:v:{i}").into(),
-                format!("{}k", r.maxrate_kbps).into(),
-                format!("-bufsize:v:{i}").into(),
-                format!("{}k", r.bufsize_kbps).into(),
-            ]);
+            a.extend(rate_args(r, &format!("v:{i}")));
         }
-        let seg = plan.segment_seconds;
-        a.extend(
-            [
-                "-g".into(),
-                plan.gop.to_string(),
-                "-keyint_min".into(),
-                plan.gop.to_string(),
-                "-force_key_frames:v".into(),
-                format!("expr:gte(t,n_forced*{seg})"),
-            ]
-            .map(OsString::from),
-        );
     }
     if audio_outs > 0 {
-        a.extend(
-            ["-c:a", "aac", "-b:a", &format!("{AUDIO_KBPS}k"), "-ac", "2"].map(OsString::from),
-        );
+        a.extend(audio_args());
     }
     a.extend(hls_args(plan.segment_seconds, out, &streams));
     let dir = out.display();
@@ -352,6 +279,126 @@ pub fn command(
         a.push(format!("{dir}/wave.raw").into());
     }
     tools.ffmpeg().args(a).redact(input.secret())
+}
+
+/// The picture's filter graph: decode, deinterlace, the constant output rate (followed by
+/// `after_fps`, e.g. a chunk's frame range), the colour conversion, one scaled branch
+/// `[v<i>]` per rung and, with `sprite` (its filter), a `[sprite]` branch.
+pub fn video_graph(
+    plan: &Plan,
+    encoder: &Encoder,
+    after_fps: &str,
+    sprite: Option<String>,
+) -> Vec<String> {
+    let mut graph = Vec::new();
+    let n = plan.rungs.len();
+    let Some((num, den)) = plan.fps.filter(|_| n > 0) else {
+        return graph;
+    };
+    let branches = n + usize::from(sprite.is_some());
+    let labels: String = (0..branches).map(|i| format!("[s{i}]")).collect();
+    // One frame per frame pair, so motion stays as smooth as the source's frame rate.
+    let bwdif = if plan.deinterlace {
+        "bwdif=mode=send_frame,"
+    } else {
+        ""
+    };
+    // HDR, wide-gamut and 10-bit pictures are converted once, at the top rung's size,
+    // so every rung, the sprite (and, with the same chain, the poster) are 8-bit BT.709.
+    let top = plan.rungs.last().map_or((2, 2), |r| (r.width, r.height));
+    let color = plan
+        .color
+        .as_ref()
+        .map(|c| c.chain(top))
+        .unwrap_or_default();
+    graph.push(format!(
+        "[0:v:0]{bwdif}fps={num}/{den}{after_fps},{color}split={branches}{labels}"
+    ));
+    for (i, r) in plan.rungs.iter().enumerate() {
+        graph.push(format!(
+            "[s{i}]scale={}:{}:flags=bicubic,setsar=1,format={}{}[v{i}]",
+            r.width,
+            r.height,
+            encoder.pix_fmt(),
+            encoder.upload_filter()
+        ));
+    }
+    if let Some(s) = sprite {
+        graph.push(format!("[s{n}]{s}[sprite]"));
+    }
+    graph
+}
+
+/// The audio graph: the chosen mapping, the waveform branch `[wave]` when `wave`, and `outs`
+/// copies `[a<i>]` of the 48 kHz stereo the rungs carry.
+pub fn audio_graph(plan: &Plan, wave: bool, outs: usize) -> Vec<String> {
+    let mut graph = Vec::new();
+    // The waveform branch leaves before the stereo conversion, so a mono source keeps
+    // its level instead of the -3 dB of an upmix.
+    let mapping = plan.audio_mapping.unwrap_or(AudioMapping::Track(1));
+    graph.push(mapping.graph(0, "amap"));
+    let source = if wave {
+        graph.push("[amap]asplit=2[atop][aw]".into());
+        graph.push(format!(
+            "[aw]aformat=sample_fmts=s16:channel_layouts=mono,aresample={WAVE_RATE}[wave]"
+        ));
+        "[atop]"
+    } else {
+        "[amap]"
+    };
+    let labels: String = (0..outs).map(|i| format!("[a{i}]")).collect();
+    graph.push(format!(
+        "{source}aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asplit={outs}{labels}"
+    ));
+    graph
+}
+
+/// The rungs' AAC-LC stereo.
+pub fn audio_args() -> Vec<OsString> {
+    ["-c:a", "aac", "-b:a", &format!("{AUDIO_KBPS}k"), "-ac", "2"]
+        .map(OsString::from)
+        .to_vec()
+}
+
+/// Encoder, colour tags and the keyframe grid: a keyframe at every segment boundary, the
+/// first at `first_segment` segments into the master (a chunk starts on one).
+pub fn video_args(plan: &Plan, encoder: &Encoder, first_segment: u64) -> Vec<OsString> {
+    let mut a = encoder.codec_args();
+    if let Some(c) = &plan.color {
+        a.extend(c.output_args().into_iter().map(OsString::from));
+    }
+    let seg = plan.segment_seconds;
+    let first = if first_segment == 0 {
+        "n_forced".to_string()
+    } else {
+        format!("(n_forced+{first_segment})")
+    };
+    a.extend(
+        [
+            "-g".into(),
+            plan.gop.to_string(),
+            "-keyint_min".into(),
+            plan.gop.to_string(),
+            "-force_key_frames:v".into(),
+            format!("expr:gte(t,{first}*{seg})"),
+        ]
+        .map(OsString::from),
+    );
+    a
+}
+
+/// One rung's bitrate, peak and buffer for the video stream `spec` (`v:2`, or `v`).
+pub fn rate_args(r: &Rung, spec: &str) -> Vec<OsString> {
+    [
+        format!("-b:{spec}"),
+        format!("{}k", r.video_kbps),
+        format!("-maxrate:{spec}"),
+        format!("{}k", r.maxrate_kbps),
+        format!("-bufsize:{spec}"),
+        format!("{}k", r.bufsize_kbps),
+    ]
+    .map(OsString::from)
+    .to_vec()
 }
 
 /// The HLS muxer options: fMP4, one file per variant (`<out>/<name>/media.mp4`) with a

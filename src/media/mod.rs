@@ -2,6 +2,7 @@
 //! playlist, poster and sprite images, the waveform, and the pipeline tying them together.
 
 pub mod audio;
+pub mod chunk;
 pub mod color;
 pub mod encoder;
 pub mod ffmpeg;

@@ -171,11 +171,29 @@ pub async fn render(
             on_progress(percent, eta(started.elapsed(), percent));
         })
         .await?;
-    let variants = check_renditions(tools, &plan, out).await?;
+    let manifest = finish(tools, settings, meta, input, &plan, out).await?;
+    on_progress(100.0, Some(Duration::ZERO));
+    Ok(manifest)
+}
+
+/// Everything after the encode, once every rung is in `out` (`<name>/media.mp4` and its
+/// playlist), with the sprite tiles and `wave.raw` when planned: checks, poster, sprite
+/// sheet, waveform, master playlist and manifest. The one-pass render and the join of
+/// chunks (`media::chunk`) both end here.
+pub async fn finish(
+    tools: &Tools,
+    settings: &Settings,
+    meta: &TechnicalMetadata,
+    input: &MediaInput,
+    plan: &Plan,
+    out: &Path,
+) -> Result<Manifest, FfmpegError> {
+    let duration = meta.duration;
+    let variants = check_renditions(tools, plan, out).await?;
     let (poster, poster_time) = match (&meta.video, plan.rungs.last()) {
         (Some(_), Some(top)) => {
             let at = settings.poster_at.resolve(duration);
-            let color = plan_color(&plan, top);
+            let color = plan_color(plan, top);
             images::poster(
                 tools,
                 input,
@@ -246,7 +264,6 @@ pub async fn render(
         &serde_json::to_vec_pretty(&manifest).expect("serializable"),
     )
     .await?;
-    on_progress(100.0, Some(Duration::ZERO));
     Ok(manifest)
 }
 

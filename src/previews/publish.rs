@@ -109,7 +109,8 @@ fn key(prefix: &str, path: &str) -> String {
     format!("{}/{}", prefix.trim_end_matches('/'), path)
 }
 
-async fn put_file(
+/// Uploads `dir/path` to `prefix/path`.
+pub(crate) async fn put_file(
     storage: &DynStorage,
     prefix: &str,
     dir: &Path,

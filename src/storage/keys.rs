@@ -30,6 +30,18 @@ impl PreviewKey {
         )
     }
 
+    /// `previews/<asset>/chunks/<version>/<run>`: the encoded chunks of one preview run of a
+    /// long master (`queue::jobs::chunk`), outside the published set (no edge path reaches
+    /// them, publishing never removes them) and under the asset's directory (deleting the
+    /// asset removes them).
+    pub fn chunks(&self, run: Uuid) -> String {
+        format!(
+            "{}/chunks/{}/{run}",
+            Self::asset_dir(self.asset_id).trim_end_matches('/'),
+            self.version_id
+        )
+    }
+
     /// `previews/<asset>/<version>/`: the directory a signed edge URL grants.
     pub fn dir(&self) -> String {
         format!("{}/", self.prefix())

@@ -342,3 +342,36 @@ pub fn pending_of_kind(conn: &mut PgConnection, version_id: Uuid, kind: &str) ->
     ))
     .get_result(conn)
 }
+
+/// The jobs of `kind` a run (the job `run`, named in their payload) queued for `version_id`,
+/// oldest first (at most `limit`).
+pub fn of_run(
+    conn: &mut PgConnection,
+    kind: &str,
+    version_id: Uuid,
+    run: Uuid,
+    limit: i64,
+) -> QueryResult<Vec<JobRow>> {
+    diesel::sql_query(
+        "SELECT * FROM jobs WHERE kind = $1 AND version_id = $2 AND payload->>'run' = $3 \
+         ORDER BY created_at LIMIT $4",
+    )
+    .bind::<Text, _>(kind)
+    .bind::<SqlUuid, _>(version_id)
+    .bind::<Text, _>(run.to_string())
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// Cancels the jobs of `ids` not finished yet; a worker running one loses it at its next
+/// heartbeat and stops. Returns how many were open.
+pub fn cancel_open(conn: &mut PgConnection, ids: &[Uuid], reason: &str) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE jobs SET state = 'cancelled', error = $2, worker = NULL, heartbeat_at = NULL, \
+         eta_seconds = NULL, finished_at = now(), updated_at = now() \
+         WHERE id = ANY($1) AND state IN ('queued', 'running')",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Text, _>(reason)
+    .execute(conn)
+}

@@ -1,6 +1,8 @@
 //! Every job kind this build runs: one file per kind, one line each in `HANDLERS`.
 
+mod assemble;
 pub mod audio_mapping;
+pub mod chunk;
 pub mod poster;
 pub mod preview;
 pub mod promote;
@@ -16,6 +18,7 @@ use super::Handler;
 pub static HANDLERS: &[Handler] = &[
     Handler::of::<promote::Promote>(),
     Handler::of::<preview::Preview>(),
+    Handler::of::<chunk::Chunk>(),
     Handler::of::<poster::Poster>(),
     Handler::of::<audio_mapping::AudioRemap>(),
     Handler::of::<proxy::ProxyMp4>(),

@@ -5,9 +5,10 @@
 //! Queued by promotion and by reprocessing; runs again safely after a crash (a rerun replaces
 //! the set).
 
+use super::assemble;
 use crate::db::models::version;
 use crate::events::{self, Event};
-use crate::media::{FfmpegError, MediaInput, Tools, pipeline, probe, sanity, still};
+use crate::media::{FfmpegError, MediaInput, Tools, chunk, pipeline, probe, sanity, still};
 use crate::previews::{self, publish, source, space};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::status::VersionStatus;
@@ -133,25 +134,44 @@ impl Preview {
         let (tx, mut rx) = tokio::sync::watch::channel((0.0_f64, None::<Duration>));
         let dir_max = space::estimate(&plan).saturating_mul(limits.work_dir_factor);
         let bounds = sanity::Bounds::new(meta.duration, fps, limits, Some((temp.path(), dir_max)));
-        let render = bounds.scope(pipeline::render(
-            &tools,
-            &settings,
-            &meta,
-            &input,
-            temp.path(),
-            |p, eta| {
-                let _ = tx.send((p, eta));
-            },
-        ));
-        tokio::pin!(render);
-        let manifest = loop {
-            tokio::select! {
-                r = &mut render => break r.map_err(job_error)?,
-                Ok(()) = rx.changed() => {
-                    let (p, eta) = *rx.borrow_and_update();
-                    ctx.progress(p as f32 * RENDER_SHARE / 100.0, eta).await;
+        let spans = chunk::split(&plan, st.config.preview.chunk_seconds);
+        let (manifest, out) = if let Some(spans) = &spans {
+            // A long master: its chunks are spread over every worker (`assemble`).
+            let run = assemble::Run {
+                ctx,
+                asset_id: self.asset_id,
+                version_id: id,
+                tools: &tools,
+                settings: &settings,
+                meta: &meta,
+                input: &input,
+                plan: &plan,
+                share: RENDER_SHARE,
+            };
+            let manifest = bounds.scope(run.render(spans, temp.path())).await?;
+            (manifest, temp.path().join(assemble::OUT))
+        } else {
+            let render = bounds.scope(pipeline::render(
+                &tools,
+                &settings,
+                &meta,
+                &input,
+                temp.path(),
+                |p, eta| {
+                    let _ = tx.send((p, eta));
+                },
+            ));
+            tokio::pin!(render);
+            let manifest = loop {
+                tokio::select! {
+                    r = &mut render => break r.map_err(job_error)?,
+                    Ok(()) = rx.changed() => {
+                        let (p, eta) = *rx.borrow_and_update();
+                        ctx.progress(p as f32 * RENDER_SHARE / 100.0, eta).await;
+                    }
                 }
-            }
+            };
+            (manifest, temp.path().to_path_buf())
         };
         if let Some(m) = manifest.audio_mapping.map(|m| m.to_string()) {
             st.db
@@ -159,7 +179,10 @@ impl Preview {
                 .await?;
         }
         let prefix = previews::prefix(self.asset_id, self.version_id);
-        let done = publish::publish(&st.storage, &prefix, temp.path(), &manifest).await?;
+        let done = publish::publish(&st.storage, &prefix, &out, &manifest).await?;
+        if spans.is_some() {
+            assemble::clean(st, self.asset_id, id, ctx.job_id).await;
+        }
         // Once published: the page describes the preview people now see.
         if let Some(color) = &manifest.color {
             let color = serde_json::to_value(color).expect("serializable");

@@ -4,6 +4,7 @@
 mod api;
 mod audio_mapping;
 mod bad_input;
+mod chunks;
 pub mod clips;
 mod events;
 mod geometry;
