@@ -34,6 +34,9 @@ pub struct TechnicalMetadata {
 pub struct VideoInfo {
     pub codec: String,
     pub profile: Option<String>,
+    /// The codec's level as ffprobe numbers it (H.264: 31 for 3.1, 51 for 5.1).
+    #[serde(default)]
+    pub level: Option<i64>,
     /// Coded (stored) size.
     pub width: u32,
     pub height: u32,
@@ -152,6 +155,7 @@ struct RawStream {
     codec_type: Option<String>,
     codec_name: Option<String>,
     profile: Option<String>,
+    level: Option<i64>,
     width: Option<u32>,
     height: Option<u32>,
     sample_aspect_ratio: Option<String>,
@@ -342,6 +346,7 @@ fn video_info(s: &RawStream) -> Result<VideoInfo, FfmpegError> {
     Ok(VideoInfo {
         codec: s.codec_name.clone().unwrap_or_default(),
         profile: s.profile.clone(),
+        level: s.level.filter(|l| *l > 0),
         width,
         height,
         sample_aspect,

@@ -92,6 +92,8 @@ export function startPlayer(box, opts) {
   function startHls() {
     var Hls = window.Hls;
     hls = new Hls({
+      // A preview still being made is an EVENT playlist: start at its beginning, not its end.
+      startPosition: 0,
       workerPath: data.hls_worker || null,
       enableWorker: !!data.hls_worker,
       xhrSetup: function (xhr, url) {

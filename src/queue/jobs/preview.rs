@@ -7,8 +7,9 @@
 
 use crate::db::models::version;
 use crate::events::{self, Event};
-use crate::media::{FfmpegError, MediaInput, Tools, pipeline, probe, sanity, still};
-use crate::previews::{self, publish, source, space};
+use crate::media::ladder::HlsLayout;
+use crate::media::{FfmpegError, MediaInput, Tools, passthrough, pipeline, probe, sanity, still};
+use crate::previews::{self, progressive, publish, source, space};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::status::VersionStatus;
 use serde::{Deserialize, Serialize};
@@ -92,6 +93,8 @@ impl Preview {
             None,
         )
         .await;
+        // This run's preview plays once this run says so.
+        st.db.run(move |c| version::clear_playable(c, id)).await?;
 
         let tools = Tools::from_config(&st.config.preview);
         let (input, head) = source::open(st, &v.master_key).await?;
@@ -123,16 +126,66 @@ impl Preview {
         // A mapping chosen on the asset page survives reprocessing; the plan falls back to
         // the default when it no longer fits the master.
         settings.audio_mapping = v.audio_mapping.as_deref().and_then(|m| m.parse().ok());
-        let plan = settings.plan(&meta);
         let work_dir = &st.config.preview.work_dir;
-        space::check(work_dir, &plan).map_err(|e| JobError::Retry(format!("{e:#}")))?;
+        space::check(work_dir, &settings.plan(&meta))
+            .map_err(|e| JobError::Retry(format!("{e:#}")))?;
         // Removed when dropped: on success, on failure, and when the job is aborted.
         let temp = previews::workdir::create(work_dir)
             .map_err(|e| JobError::Retry(format!("cannot make a temp dir: {e}")))?;
+        let prefix = previews::prefix(self.asset_id, self.version_id);
+        // A growing ladder is on disk twice at the end (its segments, and each rung joined
+        // into one file); a packaged source is about the master's size.
+        let dir_max = space::estimate(&settings.plan(&meta))
+            .saturating_mul(2)
+            .saturating_add(meta.size.unwrap_or(0))
+            .saturating_mul(limits.work_dir_factor);
+        let bounds = sanity::Bounds::new(meta.duration, fps, limits, Some((temp.path(), dir_max)));
+
+        // Playable first: the master as it is when browsers play it, else the ladder's
+        // segments published as they are encoded.
+        let early = bounds
+            .clone()
+            .scope(passthrough::try_package(
+                &tools,
+                &meta,
+                settings.audio_mapping,
+                settings.segment_seconds,
+                &input,
+                temp.path(),
+            ))
+            .await;
+        let early = match early {
+            Some(source) => {
+                let sent = bounds
+                    .clone()
+                    .scope(progressive::publish_source(
+                        &st.storage,
+                        &prefix,
+                        temp.path(),
+                        &source,
+                    ))
+                    .await?;
+                self.mark_playable(ctx).await;
+                Some((source, sent))
+            }
+            None => {
+                settings.layout = HlsLayout::Growing;
+                None
+            }
+        };
+        let plan = settings.plan(&meta);
+        let mut watch = (plan.layout == HlsLayout::Growing).then(|| {
+            progressive::watch(progressive::Growing::new(
+                st.storage.clone(),
+                tools.clone(),
+                &prefix,
+                temp.path(),
+                &plan,
+            ))
+        });
+        let mut playable = watch.as_ref().map(|w| w.playable.clone());
 
         let (tx, mut rx) = tokio::sync::watch::channel((0.0_f64, None::<Duration>));
-        let dir_max = space::estimate(&plan).saturating_mul(limits.work_dir_factor);
-        let bounds = sanity::Bounds::new(meta.duration, fps, limits, Some((temp.path(), dir_max)));
         let render = bounds.scope(pipeline::render(
             &tools,
             &settings,
@@ -144,22 +197,38 @@ impl Preview {
             },
         ));
         tokio::pin!(render);
-        let manifest = loop {
+        let mut manifest = loop {
             tokio::select! {
                 r = &mut render => break r.map_err(job_error)?,
                 Ok(()) = rx.changed() => {
                     let (p, eta) = *rx.borrow_and_update();
                     ctx.progress(p as f32 * RENDER_SHARE / 100.0, eta).await;
                 }
+                Ok(()) = async { playable.as_mut().expect("checked").changed().await }, if playable.is_some() => {
+                    if *playable.as_mut().expect("checked").borrow_and_update() {
+                        playable = None;
+                        self.mark_playable(ctx).await;
+                    }
+                }
             }
+        };
+        let sent = match (watch.take(), &early) {
+            (Some(w), _) => w.finish().await,
+            (None, Some((source, sent))) => {
+                progressive::keep_source(temp.path(), &mut manifest, source)
+                    .await
+                    .map_err(job_error)?;
+                sent.clone()
+            }
+            (None, None) => Default::default(),
         };
         if let Some(m) = manifest.audio_mapping.map(|m| m.to_string()) {
             st.db
                 .run(move |c| version::set_audio_mapping(c, id, &m))
                 .await?;
         }
-        let prefix = previews::prefix(self.asset_id, self.version_id);
-        let done = publish::publish(&st.storage, &prefix, temp.path(), &manifest).await?;
+        let done =
+            publish::publish_rest(&st.storage, &prefix, temp.path(), &manifest, &sent).await?;
         // Once published: the page describes the preview people now see.
         if let Some(color) = &manifest.color {
             let color = serde_json::to_value(color).expect("serializable");
@@ -217,6 +286,20 @@ impl Preview {
         )
         .await;
         Ok(())
+    }
+
+    /// The version plays from now on: recorded, and told to the asset's pages.
+    async fn mark_playable(&self, ctx: &JobContext) {
+        let id = self.version_id;
+        let marked = ctx
+            .state
+            .db
+            .run(move |c| version::set_playable(c, id))
+            .await;
+        if matches!(marked, Ok(true)) {
+            let event = Event::Playable { version_id: id };
+            events::publish(&ctx.state.redis, self.asset_id, &event).await;
+        }
     }
 
     async fn set_status(

@@ -13,6 +13,7 @@ mod killed_worker;
 mod ladder;
 mod logs;
 mod masters;
+mod playable;
 mod publish;
 mod s3;
 
