@@ -19,8 +19,7 @@ pub struct TechnicalMetadata {
     pub bit_rate: Option<u64>,
     pub video: Option<VideoInfo>,
     pub audio: Vec<AudioInfo>,
-    /// Embedded start timecode (`01:00:00:00`, `01:00:00;00` when drop-frame), from the
-    /// container, a stream or a tmcd track; none means the media starts at 00:00:00:00.
+    /// Start timecode (`01:00:00:00`, `;` when drop-frame) of the container, a stream or tmcd.
     pub timecode: Option<String>,
     /// The start timecode counts drop-frame (29.97 and 59.94 masters marked with `;`).
     #[serde(default)]
@@ -33,9 +32,8 @@ pub struct TechnicalMetadata {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VideoInfo {
     pub codec: String,
+    /// `profile` and `level` as ffprobe names them (H.264 level 51 is 5.1).
     pub profile: Option<String>,
-    /// The codec's level as ffprobe numbers it (H.264: 31 for 3.1, 51 for 5.1).
-    #[serde(default)]
     pub level: Option<i64>,
     /// Coded (stored) size.
     pub width: u32,
@@ -64,7 +62,6 @@ pub struct VideoInfo {
     #[serde(default)]
     pub interlaced: bool,
     /// Dolby Vision profile (8 for the HDR10/HLG-compatible one) from the configuration record.
-    #[serde(default)]
     pub dolby_vision_profile: Option<u32>,
 }
 

@@ -50,7 +50,7 @@ pub async fn publish_source(
     }
     let rendition = format!("{SOURCE}/{PLAYLIST}");
     put_file(storage, prefix, dir, &rendition, PLAYLIST_TYPE).await?;
-    put_master(storage, prefix, dir, &[source.clone()]).await?;
+    put_master(storage, prefix, dir, std::slice::from_ref(source)).await?;
     Ok(sent)
 }
 

@@ -102,10 +102,11 @@ export function startPlayer(box, opts) {
       }
     });
     hls.on(Hls.Events.MANIFEST_PARSED, function () {
-      var levels = hls.levels.map(function (l, i) { return { i: i, h: l.height, b: l.bitrate }; });
+      // The master as it was uploaded (packaged, not re-encoded) is named apart from the rungs.
+      var levels = hls.levels.map(function (l, i) { return { i: i, h: l.height, b: l.bitrate, source: /(^|\/)source\/index\.m3u8/.test(l.url || '') }; });
       levels.sort(function (a, b) { return b.h - a.h || b.b - a.b; });
       fillQuality(levels.map(function (l) {
-        return { value: l.i, label: (l.h ? l.h + 'p' : 'Audio') + ' · ' + Math.round(l.b / 1000) + ' kbit/s' };
+        return { value: l.i, label: (l.source ? 'Source ' : '') + (l.h ? l.h + 'p' : 'Audio') + ' · ' + Math.round(l.b / 1000) + ' kbit/s' };
       }));
       controls.dataset.rungs = String(levels.length);
     });
@@ -366,7 +367,9 @@ export function startPlayer(box, opts) {
       say(e.status === 403 ? 'You may not play this asset.' : 'The preview could not be opened: ' + e.message);
       return;
     }
-    await readManifest();
+    // A preview still being made has its playlists only: the manifest and images come last.
+    if (data.still_processing) files.poster = null;
+    else await readManifest();
     if (!video.poster && files.poster) video.poster = base + files.poster;
     choose();
     loadExtras();

@@ -162,6 +162,7 @@ pub async fn page(
         "preview_prefix": prefix,
         "media": shown.media_type,
         "duration": tech.get("duration"),
+        "still_processing": still_processing.is_some(),
         "hls_worker": layout_asset(&req, "vendor/hls.worker.js"),
     });
     let layout = Layout::new(&req, Some(&caller)).in_section("library");
