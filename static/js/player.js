@@ -171,7 +171,12 @@ export function startPlayer(box, opts) {
   });
 
   // ---- Transport, time display, keyboard. ----
-  function duration() { return isFinite(video.duration) && video.duration > 0 ? video.duration : Number(data.duration) || 0; }
+  // While the preview is still made its playlists grow: the master's own length is the length.
+  function duration() {
+    var whole = Number(data.duration) || 0;
+    if (data.still_processing && whole > 0) return Math.max(whole, isFinite(video.duration) ? video.duration : 0);
+    return isFinite(video.duration) && video.duration > 0 ? video.duration : whole;
+  }
   function frameOf(t) { return clock.frameOfTime(t); }
   function tc(t) { return clock.timecode(frameOf(t)); }
   // The frame to name: the presented one while it matches the clock, else currentTime's.
