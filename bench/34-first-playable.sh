@@ -47,12 +47,14 @@ ffmpeg -hide_banner -nostdin -loglevel error -y \
   -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=${seconds}" \
   -c:v libx264 -preset veryfast -profile:v high -pix_fmt yuv420p -g 60 -b:v 6M -maxrate 8M -bufsize 12M \
   -c:a aac -b:a 192k -movflags +faststart "$work/h264.mp4"
-ffmpeg -hide_banner -nostdin -loglevel error -y -i "$work/h264.mp4" \
+ffmpeg -hide_banner -nostdin -loglevel error -y \
+  -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=${seconds}" \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=${seconds}" \
   -c:v prores_ks -profile:v "${BENCH_PRORES_PROFILE:-0}" -pix_fmt yuv422p10le -c:a pcm_s24le "$work/prores.mov"
 
 export DATABASE_URL="${ADMIN_URL%/*}/${db}" REDIS_URL="$REDIS_URL_BENCH" MM_REDIS_PREFIX="$prefix" \
   MM_DATA_DIR="$work/data" PORT="$port" MM_BIND=127.0.0.1 MM_PUBLIC_URL="$base" \
-  MM_LOG_FORMAT=json RUST_LOG=warn MM_WORK_DIR="$work" \
+  MM_LOG_FORMAT=json RUST_LOG=warn MM_WORK_DIR="$work" MM_MULTIPART_THRESHOLD=1MiB MM_UPLOAD_PART_SIZE=64MiB \
   MM_SECRET_KEY="$("$MM_BIN" keygen --secret)" MM_EDGE_KEYS="$("$MM_BIN" keygen)"
 unset MM_STORAGE
 psql -X -q -w "$ADMIN_URL" -c "CREATE DATABASE ${db}" >/dev/null

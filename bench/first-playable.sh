@@ -13,7 +13,7 @@ first_playable() {
   upload="$(fp_api POST /api/uploads "{\"filename\": \"$(basename "$file")\", \"size\": $size}")"
   id="$(echo "$upload" | fp_json upload_id)"
   parts="$(echo "$upload" | fp_json part_count)"
-  local part_size=$(((size + parts - 1) / parts))
+  local part_size; part_size="$(echo "$upload" | fp_json part_size)"
   rm -rf "$work/fp-parts" && mkdir -p "$work/fp-parts"
   split -b "$part_size" -d -a 4 "$file" "$work/fp-parts/p"
   urls="$(fp_api POST "/api/uploads/$id/parts" "{\"part_numbers\": [$(seq -s, 1 "$parts")]}")"
