@@ -188,6 +188,27 @@ impl VersionStatus {
     }
 }
 
+impl VersionStatus {
+    /// Whether the version's preview plays: a ready one does, and a processing one does from
+    /// the moment its preview job published an early rendition (`early`: the version's
+    /// `playable_at` is set), a `source` packaged as it is or the first encoded segments.
+    pub fn playable(self, early: bool) -> bool {
+        match self {
+            VersionStatus::Ready => true,
+            VersionStatus::Processing => early,
+            _ => false,
+        }
+    }
+}
+
+/// What a page says beside a preview that plays while it is still being made.
+pub fn still_processing_label(progress: f32) -> String {
+    format!(
+        "Still processing ({:.0}%)",
+        progress.clamp(0.0, 100.0).floor()
+    )
+}
+
 impl JobState {
     /// What people see of the job itself.
     pub fn public(self) -> PublicState {
@@ -278,5 +299,10 @@ mod tests {
             Some(P::Queued)
         );
         assert_eq!(asset_state_of_job("poster", JobState::Failed), None);
+        assert!(VersionStatus::Ready.playable(false));
+        assert!(VersionStatus::Processing.playable(true));
+        assert!(!VersionStatus::Processing.playable(false));
+        assert!(!VersionStatus::Failed.playable(true));
+        assert_eq!(still_processing_label(41.7), "Still processing (41%)");
     }
 }

@@ -41,6 +41,9 @@ pub struct PreviewState {
     pub progress: f32,
     pub eta_seconds: Option<i32>,
     pub error: Option<String>,
+    /// The current version's preview plays: it is ready, or it plays while still being made
+    /// (`status::VersionStatus::playable`); sign it with `POST /api/sign-preview`.
+    pub playable: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -84,10 +87,15 @@ pub async fn detail(state: &AppState, id: Uuid) -> Result<AssetDetail, AppError>
         .db
         .run(move |c| Ok((version::for_asset(c, id)?, job::for_asset(c, id)?)))
         .await?;
+    let playable = versions
+        .iter()
+        .find(|v| Some(v.id) == asset.current_version_id)
+        .is_some_and(|v| v.status.playable(v.playable_at.is_some()));
     let preview = jobs
         .iter()
         .find(|j| j.kind == PREVIEW_KIND && j.version_id == asset.current_version_id)
         .map(|j| PreviewState {
+            playable,
             job_id: j.id,
             state: j.public_state(),
             record_state: j.state,

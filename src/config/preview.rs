@@ -165,6 +165,10 @@ pub struct PreviewConfig {
     pub ffmpeg: PathBuf,
     /// `MM_FFPROBE`, default `ffprobe` on PATH.
     pub ffprobe: PathBuf,
+    /// `MM_PREVIEW_READ_RATE`, default none (as fast as the machine goes): read the master at
+    /// this multiple of real time while encoding the ladder (`-readrate`), e.g. `1`; for tests
+    /// and demonstrations of previews that play while they are encoded.
+    pub read_rate: Option<f64>,
 }
 
 impl PreviewConfig {
@@ -208,7 +212,20 @@ impl PreviewConfig {
                 format!("{x264_preset:?} is not one of {}", X264_PRESETS.join(", ")),
             ));
         }
+        let read_rate =
+            env.var(&["MM_PREVIEW_READ_RATE"])
+                .and_then(|r| match r.trim().parse::<f64>() {
+                    Ok(x) if x.is_finite() && (0.1..=100.0).contains(&x) => Some(x),
+                    _ => {
+                        p.push(problem(
+                            "MM_PREVIEW_READ_RATE",
+                            format!("{r:?} is not a number from 0.1 to 100"),
+                        ));
+                        None
+                    }
+                });
         PreviewConfig {
+            read_rate,
             ladder,
             segment_seconds: segment_seconds.clamp(1, 30),
             chunk_seconds: chunk_seconds.max(1),

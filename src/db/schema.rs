@@ -159,6 +159,7 @@ diesel::table! {
         audio_mapping -> Nullable<Text>,
         review_status -> Text,
         preview_color -> Nullable<Jsonb>,
+        playable_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -48,6 +48,8 @@ pub enum Event {
         label: &'static str,
         error: Option<String>,
     },
+    /// A version's preview plays from now on, while its preview job goes on (`playable_at`).
+    Playable { version_id: Uuid },
     /// A comment on one of the asset's versions changed; pages re-fetch the list.
     Comment {
         /// created, updated, resolved, reopened or deleted.

@@ -252,6 +252,8 @@ mod tests {
             deinterlace: false,
             color: None,
             audio_mapping: None,
+            layout: ladder::HlsLayout::SingleFile,
+            read_rate: None,
         }
     }
 

@@ -65,6 +65,22 @@ pub struct Plan {
     pub color: Option<ColorPlan>,
     /// Which tracks make the stereo (none without audio).
     pub audio_mapping: Option<AudioMapping>,
+    /// How the renditions are written: one file each, or segment files that can be
+    /// published while the encode goes on (`media::growing`).
+    pub layout: HlsLayout,
+    /// Read the master at this multiple of real time (`MM_PREVIEW_READ_RATE`).
+    pub read_rate: Option<f64>,
+}
+
+/// How the HLS muxer writes a rendition.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HlsLayout {
+    /// `<name>/media.mp4` with a byte-range VOD playlist written at the end.
+    #[default]
+    SingleFile,
+    /// An init file and one file per segment under an EVENT playlist that grows as each
+    /// segment is finished; `growing::finish` makes it the same VOD set at the end.
+    Growing,
 }
 
 impl Plan {
@@ -104,6 +120,8 @@ pub fn plan(
             deinterlace: false,
             color: None,
             audio_mapping,
+            layout: HlsLayout::SingleFile,
+            read_rate: None,
         };
     };
     let fps = output_fps(v.frame_rate);
@@ -122,6 +140,8 @@ pub fn plan(
         deinterlace: v.interlaced,
         color: Some(ColorPlan::new(v, tonemap)),
         audio_mapping,
+        layout: HlsLayout::SingleFile,
+        read_rate: None,
     }
 }
 
@@ -226,6 +246,9 @@ pub fn command(
         graph.extend(audio_graph(plan, wave, audio_outs));
     }
     let mut a: Vec<OsString> = encoder.global_args();
+    if let Some(rate) = plan.read_rate {
+        a.extend(["-readrate".into(), rate.to_string().into()]);
+    }
     a.extend(input.input_args());
     a.extend(["-filter_complex".into(), graph.join(";").into()]);
     let mut streams = Vec::new();
@@ -251,7 +274,10 @@ pub fn command(
     if audio_outs > 0 {
         a.extend(audio_args());
     }
-    a.extend(hls_args(plan.segment_seconds, out, &streams));
+    a.extend(match plan.layout {
+        HlsLayout::SingleFile => hls_args(plan.segment_seconds, out, &streams),
+        HlsLayout::Growing => super::growing::hls_args(plan.segment_seconds, out, &streams),
+    });
     let dir = out.display();
     if sprite.is_some() {
         // Every selected frame as its own file, never duplicated to a constant rate.

@@ -7,7 +7,7 @@ use super::color::ColorRecord;
 use super::encoder::Encoder;
 use super::ffmpeg::{BadInput, FfmpegError, Tools};
 use super::images::{self, SpritePlan};
-use super::ladder::{self, Plan, WAVE_RATE};
+use super::ladder::{self, HlsLayout, Plan, WAVE_RATE};
 use super::playlist::{self, Variant};
 use super::probe::TechnicalMetadata;
 use super::{tonemap_lut, waveform};
@@ -40,6 +40,10 @@ pub struct Settings {
     pub audio_mapping: Option<AudioMapping>,
     /// Where tone-mapping LUTs are kept between jobs (`<MM_WORK_DIR>/tonemap-luts`).
     pub lut_dir: PathBuf,
+    /// How the renditions are written (a growing set for a preview published while made).
+    pub layout: HlsLayout,
+    /// `MM_PREVIEW_READ_RATE`.
+    pub read_rate: Option<f64>,
 }
 
 impl Settings {
@@ -52,18 +56,24 @@ impl Settings {
             tonemap: c.hdr_tonemap,
             audio_mapping: None,
             lut_dir: c.work_dir.join("tonemap-luts"),
+            layout: HlsLayout::SingleFile,
+            read_rate: c.read_rate,
         }
     }
 
     /// The ladder plan for `meta` with these settings.
     pub fn plan(&self, meta: &TechnicalMetadata) -> Plan {
-        ladder::plan(
-            meta,
-            &self.ladder,
-            self.segment_seconds,
-            self.tonemap,
-            self.audio_mapping,
-        )
+        Plan {
+            layout: self.layout,
+            read_rate: self.read_rate,
+            ..ladder::plan(
+                meta,
+                &self.ladder,
+                self.segment_seconds,
+                self.tonemap,
+                self.audio_mapping,
+            )
+        }
     }
 
     /// The plan, with its tone-mapping LUT made (once per kind of master) when it has one.
@@ -171,6 +181,9 @@ pub async fn render(
             on_progress(percent, eta(started.elapsed(), percent));
         })
         .await?;
+    if plan.layout == HlsLayout::Growing {
+        super::growing::finish(&plan.variant_names(), out).await?;
+    }
     let manifest = finish(tools, settings, meta, input, &plan, out).await?;
     on_progress(100.0, Some(Duration::ZERO));
     Ok(manifest)
@@ -307,44 +320,51 @@ pub(crate) async fn check_renditions(
 ) -> Result<Vec<Variant>, FfmpegError> {
     let mut variants = Vec::new();
     for name in plan.variant_names() {
-        let dir = out.join(&name);
-        let text = tokio::fs::read_to_string(dir.join("index.m3u8"))
-            .await
-            .map_err(io("reading a rendition playlist"))?;
-        let pl = playlist::parse_media(&text, |uri| {
-            std::fs::metadata(dir.join(uri)).ok().map(|m| m.len())
-        });
-        let decoded = pl.duration();
-        if !pl.ended || decoded < plan.duration * MIN_DECODED_SHARE - 0.5 {
-            return Err(FfmpegError::bad_input(
-                BadInput::Truncated,
-                format!(
-                    "only {decoded:.1} s of {:.1} s could be decoded",
-                    plan.duration
-                ),
-            ));
-        }
-        let media = dir.join("media.mp4");
-        let stamp = media.clone();
-        let stamped =
-            tokio::task::spawn_blocking(move || super::mp4::make_progressive(&stamp, decoded))
-                .await
-                .map_err(|e| io("preparing the progressive MP4")(std::io::Error::other(e)))?
-                .map_err(io("preparing the progressive MP4"))?;
-        if !stamped {
-            tracing::warn!(rendition = %name, "no movie header found to stamp the duration into");
-        }
-        let enc = playlist::inspect(tools, &media).await?;
-        variants.push(Variant {
-            uri: format!("{name}/index.m3u8"),
-            bandwidth: pl.peak_bandwidth(),
-            average_bandwidth: pl.average_bandwidth(),
-            resolution: enc.width.zip(enc.height),
-            codecs: enc.codecs,
-            frame_rate: enc.frame_rate,
-        });
+        variants.push(check_rendition(tools, &name, plan.duration, out).await?);
     }
     Ok(variants)
+}
+
+/// `check_renditions` for the one rendition in `out/<name>/`, of a master `duration` long.
+pub(crate) async fn check_rendition(
+    tools: &Tools,
+    name: &str,
+    duration: f64,
+    out: &Path,
+) -> Result<Variant, FfmpegError> {
+    let dir = out.join(name);
+    let text = tokio::fs::read_to_string(dir.join("index.m3u8"))
+        .await
+        .map_err(io("reading a rendition playlist"))?;
+    let pl = playlist::parse_media(&text, |uri| {
+        std::fs::metadata(dir.join(uri)).ok().map(|m| m.len())
+    });
+    let decoded = pl.duration();
+    if !pl.ended || decoded < duration * MIN_DECODED_SHARE - 0.5 {
+        return Err(FfmpegError::bad_input(
+            BadInput::Truncated,
+            format!("only {decoded:.1} s of {duration:.1} s could be decoded"),
+        ));
+    }
+    let media = dir.join("media.mp4");
+    let stamp = media.clone();
+    let stamped =
+        tokio::task::spawn_blocking(move || super::mp4::make_progressive(&stamp, decoded))
+            .await
+            .map_err(|e| io("preparing the progressive MP4")(std::io::Error::other(e)))?
+            .map_err(io("preparing the progressive MP4"))?;
+    if !stamped {
+        tracing::warn!(rendition = %name, "no movie header found to stamp the duration into");
+    }
+    let enc = playlist::inspect(tools, &media).await?;
+    Ok(Variant {
+        uri: format!("{name}/index.m3u8"),
+        bandwidth: pl.peak_bandwidth(),
+        average_bandwidth: pl.average_bandwidth(),
+        resolution: enc.width.zip(enc.height),
+        codecs: enc.codecs,
+        frame_rate: enc.frame_rate,
+    })
 }
 
 async fn write_sprite_vtt(

@@ -91,20 +91,25 @@ pub struct Variant {
 pub fn master(variants: &[Variant]) -> String {
     let mut out = String::from("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n");
     for v in variants {
-        let _ = write!(
-            out,
-            "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={}",
-            v.bandwidth, v.average_bandwidth
-        );
-        if let Some((w, h)) = v.resolution {
-            let _ = write!(out, ",RESOLUTION={w}x{h}");
-        }
-        let _ = write!(out, ",CODECS=\"{}\"", v.codecs);
-        if let Some(f) = v.frame_rate {
-            let _ = write!(out, ",FRAME-RATE={f:.3}");
-        }
-        let _ = write!(out, "\n{}\n", v.uri);
+        out.push_str(&stream_inf(v));
     }
+    out
+}
+
+/// One variant's `#EXT-X-STREAM-INF` line and URI, as `master` writes it.
+pub fn stream_inf(v: &Variant) -> String {
+    let mut out = format!(
+        "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={}",
+        v.bandwidth, v.average_bandwidth
+    );
+    if let Some((w, h)) = v.resolution {
+        let _ = write!(out, ",RESOLUTION={w}x{h}");
+    }
+    let _ = write!(out, ",CODECS=\"{}\"", v.codecs);
+    if let Some(f) = v.frame_rate {
+        let _ = write!(out, ",FRAME-RATE={f:.3}");
+    }
+    let _ = write!(out, "\n{}\n", v.uri);
     out
 }
 

@@ -19,8 +19,7 @@ pub struct TechnicalMetadata {
     pub bit_rate: Option<u64>,
     pub video: Option<VideoInfo>,
     pub audio: Vec<AudioInfo>,
-    /// Embedded start timecode (`01:00:00:00`, `01:00:00;00` when drop-frame), from the
-    /// container, a stream or a tmcd track; none means the media starts at 00:00:00:00.
+    /// Start timecode (`01:00:00:00`, `;` when drop-frame) of the container, a stream or tmcd.
     pub timecode: Option<String>,
     /// The start timecode counts drop-frame (29.97 and 59.94 masters marked with `;`).
     #[serde(default)]
@@ -33,7 +32,9 @@ pub struct TechnicalMetadata {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VideoInfo {
     pub codec: String,
+    /// `profile` and `level` as ffprobe names them (H.264 level 51 is 5.1).
     pub profile: Option<String>,
+    pub level: Option<i64>,
     /// Coded (stored) size.
     pub width: u32,
     pub height: u32,
@@ -61,7 +62,6 @@ pub struct VideoInfo {
     #[serde(default)]
     pub interlaced: bool,
     /// Dolby Vision profile (8 for the HDR10/HLG-compatible one) from the configuration record.
-    #[serde(default)]
     pub dolby_vision_profile: Option<u32>,
 }
 
@@ -152,6 +152,7 @@ struct RawStream {
     codec_type: Option<String>,
     codec_name: Option<String>,
     profile: Option<String>,
+    level: Option<i64>,
     width: Option<u32>,
     height: Option<u32>,
     sample_aspect_ratio: Option<String>,
@@ -342,6 +343,7 @@ fn video_info(s: &RawStream) -> Result<VideoInfo, FfmpegError> {
     Ok(VideoInfo {
         codec: s.codec_name.clone().unwrap_or_default(),
         profile: s.profile.clone(),
+        level: s.level.filter(|l| *l > 0),
         width,
         height,
         sample_aspect,

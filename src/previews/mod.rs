@@ -1,6 +1,7 @@
 //! Previews of stored masters: where they live in the previews bucket, the disk-space check
 //! before an encode, and publishing a rendered set to storage.
 
+pub mod progressive;
 pub mod publish;
 pub mod source;
 pub mod space;

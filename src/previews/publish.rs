@@ -26,10 +26,22 @@ pub async fn publish(
     dir: &Path,
     manifest: &Manifest,
 ) -> Result<Published, StorageError> {
+    publish_rest(storage, prefix, dir, manifest, &HashSet::new()).await
+}
+
+/// As `publish`, but the paths in `sent` (published early and unchanged since, see
+/// `progressive`) are not uploaded again.
+pub async fn publish_rest(
+    storage: &DynStorage,
+    prefix: &str,
+    dir: &Path,
+    manifest: &Manifest,
+    sent: &HashSet<String>,
+) -> Result<Published, StorageError> {
     let mut done = Published::default();
     let (master, rest): (Vec<&OutputFile>, Vec<&OutputFile>) =
         manifest.files.iter().partition(|f| f.path == MASTER);
-    for f in rest {
+    for f in rest.into_iter().filter(|f| !sent.contains(&f.path)) {
         put_file(storage, prefix, dir, &f.path, &f.content_type).await?;
         done.uploaded += 1;
         done.bytes += f.size;

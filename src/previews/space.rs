@@ -68,6 +68,8 @@ mod tests {
             deinterlace: false,
             color: None,
             audio_mapping: None,
+            layout: Default::default(),
+            read_rate: None,
         };
         let small = estimate(&plan(60.0, rungs(&[360], 1920, 1080, 30.0)));
         let full = estimate(&plan(60.0, rungs(&[360, 540, 720, 1080], 1920, 1080, 30.0)));

@@ -23,6 +23,7 @@ function initAsset(root) {
   var retry = root.querySelector('[data-retry]');
   var actionMsg = root.querySelector('[data-action-message]');
   var waiting = root.querySelector('[data-waiting]');
+  var still = root.querySelector('[data-still-processing]');
 
   function message(el, text, isError) {
     if (!el) return;
@@ -41,8 +42,13 @@ function initAsset(root) {
       errorBox.hidden = !s.error;
       errorBox.textContent = s.error || '';
       if (retry) retry.hidden = s.state !== 'failed';
+      // A player that opened the preview early plays on; the note says how far the rest is.
+      if (still && box) {
+        still.hidden = s.state !== 'processing';
+        if (s.percent != null) still.textContent = 'Still processing (' + Math.floor(s.percent) + '%)';
+      }
       // The player needs the new preview's URLs, which the server puts in the page.
-      if (s.state === 'ready' && waiting) location.reload();
+      if ((s.state === 'ready' || s.playable) && waiting) location.reload();
     });
   }
   follow();

@@ -92,6 +92,8 @@ export function startPlayer(box, opts) {
   function startHls() {
     var Hls = window.Hls;
     hls = new Hls({
+      // A preview still being made is an EVENT playlist: start at its beginning, not its end.
+      startPosition: 0,
       workerPath: data.hls_worker || null,
       enableWorker: !!data.hls_worker,
       xhrSetup: function (xhr, url) {
@@ -100,10 +102,11 @@ export function startPlayer(box, opts) {
       }
     });
     hls.on(Hls.Events.MANIFEST_PARSED, function () {
-      var levels = hls.levels.map(function (l, i) { return { i: i, h: l.height, b: l.bitrate }; });
+      // The master as it was uploaded (packaged, not re-encoded) is named apart from the rungs.
+      var levels = hls.levels.map(function (l, i) { return { i: i, h: l.height, b: l.bitrate, source: /(^|\/)source\/index\.m3u8/.test(l.url || '') }; });
       levels.sort(function (a, b) { return b.h - a.h || b.b - a.b; });
       fillQuality(levels.map(function (l) {
-        return { value: l.i, label: (l.h ? l.h + 'p' : 'Audio') + ' · ' + Math.round(l.b / 1000) + ' kbit/s' };
+        return { value: l.i, label: (l.source ? 'Source ' : '') + (l.h ? l.h + 'p' : 'Audio') + ' · ' + Math.round(l.b / 1000) + ' kbit/s' };
       }));
       controls.dataset.rungs = String(levels.length);
     });
@@ -168,7 +171,12 @@ export function startPlayer(box, opts) {
   });
 
   // ---- Transport, time display, keyboard. ----
-  function duration() { return isFinite(video.duration) && video.duration > 0 ? video.duration : Number(data.duration) || 0; }
+  // While the preview is still made its playlists grow: the master's own length is the length.
+  function duration() {
+    var whole = Number(data.duration) || 0;
+    if (data.still_processing && whole > 0) return Math.max(whole, isFinite(video.duration) ? video.duration : 0);
+    return isFinite(video.duration) && video.duration > 0 ? video.duration : whole;
+  }
   function frameOf(t) { return clock.frameOfTime(t); }
   function tc(t) { return clock.timecode(frameOf(t)); }
   // The frame to name: the presented one while it matches the clock, else currentTime's.
@@ -364,7 +372,9 @@ export function startPlayer(box, opts) {
       say(e.status === 403 ? 'You may not play this asset.' : 'The preview could not be opened: ' + e.message);
       return;
     }
-    await readManifest();
+    // A preview still being made has its playlists only: the manifest and images come last.
+    if (data.still_processing) files.poster = null;
+    else await readManifest();
     if (!video.poster && files.poster) video.poster = base + files.poster;
     choose();
     loadExtras();

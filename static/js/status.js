@@ -32,13 +32,18 @@ export function normalise(a) {
     percent: a.public_state === 'processing' && job ? percentOf(job.progress) : null,
     error: error,
     eta: job && job.eta_seconds != null ? Number(job.eta_seconds) : null,
-    storing: a.status === 'promoting'
+    storing: a.status === 'promoting',
+    playable: !!(job && job.playable)
   };
 }
 
 // One event: a version's change, or a job's (only jobs that change what the asset is carry an
 // asset_state; posters and clean-up do not). The last event that says something wins.
 function fromEvent(d) {
+  // The preview plays while it is still being made.
+  if (d.type === 'playable') {
+    return { state: 'processing', label: null, percent: null, error: null, eta: null, storing: false, playable: true };
+  }
   if (d.type === 'version') {
     return { state: d.public_state, label: d.label, percent: null, error: d.error || null, eta: null, storing: d.status === 'promoting' };
   }
@@ -83,7 +88,7 @@ export function watch(assetId, onStatus) {
       onStatus(s);
       if (s.state === 'ready' || s.state === 'failed') finish();
     };
-    ['message', 'job', 'version'].forEach(function (name) {
+    ['message', 'job', 'version', 'playable'].forEach(function (name) {
       es.addEventListener(name, handle);
     });
     es.onerror = function () {

@@ -100,12 +100,14 @@ test('a clip uploaded through the page reaches 100 % and becomes an asset', asyn
   const controls = page.locator('[data-controls]');
   await until('the rungs to be listed', () => controls.getAttribute('data-rungs'));
   const rungs = Number(await controls.getAttribute('data-rungs'));
-  assert.equal(rungs, 2, 'a 360p source with a 240,360 ladder has two rungs');
+  // A browser-safe H.264 master is also packaged as it is (`source`), listed beside the
+  // ladder since its rate suits streaming.
+  assert.equal(rungs, 3, 'a 360p H.264 source with a 240,360 ladder: two rungs and the source');
   const labels = await page.locator('[data-quality] option').allTextContents();
   assert.equal(labels.length, rungs + 1);
   assert.match(labels[0], /^Auto/);
-  assert.match(labels[1], /^360p/);
-  assert.match(labels[2], /^240p/);
+  assert.deepEqual(labels.slice(1, 3).map((l) => l.split(' · ')[0]).sort(), ['360p', 'Source 360p']);
+  assert.match(labels[3], /^240p/);
   await page.click('[data-play]');
   await until('playback to advance', () => page.evaluate(() => document.querySelector('video').currentTime > 1.2), 30_000);
   await page.keyboard.press('k');

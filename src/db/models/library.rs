@@ -21,6 +21,8 @@ pub struct CardExtra {
     pub progress: Option<f32>,
     /// The latest finished poster re-render, so the poster's URL changes when its image does.
     pub poster_job: Option<Uuid>,
+    /// The preview plays while still being made (`asset_versions.playable_at` is set).
+    pub early_playable: bool,
 }
 
 fn number(raw: Option<String>) -> Option<f64> {
@@ -39,7 +41,7 @@ pub fn for_page(
     if version_ids.is_empty() {
         return Ok(out);
     }
-    type Probe = (Uuid, Option<String>, Option<String>, Option<String>);
+    type Probe = (Uuid, Option<String>, Option<String>, Option<String>, bool);
     let probes: Vec<Probe> = asset_versions::table
         .filter(asset_versions::id.eq_any(version_ids))
         .select((
@@ -51,15 +53,17 @@ pub fn for_page(
             sql::<Nullable<Text>>(
                 "coalesce(technical->'video'->>'display_height', technical->'video'->>'height')",
             ),
+            asset_versions::playable_at.is_not_null(),
         ))
         .load(conn)?;
-    for (id, duration, width, height) in probes {
+    for (id, duration, width, height, early_playable) in probes {
         out.insert(
             id,
             CardExtra {
                 duration: number(duration),
                 width: number(width).map(|w| w as i64),
                 height: number(height).map(|h| h as i64),
+                early_playable,
                 ..Default::default()
             },
         );

@@ -45,6 +45,10 @@ pub struct Version {
     /// How the published preview's picture was made (`media::color::ColorRecord`), as its
     /// manifest records it; none before the first preview and for audio.
     pub preview_color: Option<serde_json::Value>,
+    /// When the preview first played while still being made (`status::VersionStatus::playable`
+    /// says what people see of it); none before, and cleared when a preview run starts.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub playable_at: Option<OffsetDateTime>,
 }
 
 impl Version {
@@ -172,6 +176,27 @@ pub fn set_audio_mapping(conn: &mut PgConnection, id: Uuid, mapping: &str) -> Qu
             asset_versions::audio_mapping.eq(mapping),
             asset_versions::updated_at.eq(diesel::dsl::now),
         ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The preview of a version being processed plays from now on (its early master playlist is
+/// published). Returns false when the version is no longer processing.
+pub fn set_playable(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::update(
+        asset_versions::table
+            .find(id)
+            .filter(asset_versions::status.eq(VersionStatus::Processing)),
+    )
+    .set(asset_versions::playable_at.eq(diesel::dsl::sql::<Nullable<Timestamptz>>("now()")))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// A preview run starts afresh: nothing it publishes plays until it says so.
+pub fn clear_playable(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(asset_versions::table.find(id))
+        .set(asset_versions::playable_at.eq(None::<OffsetDateTime>))
         .execute(conn)
         .map(|_| ())
 }

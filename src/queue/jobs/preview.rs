@@ -8,8 +8,11 @@
 use super::assemble;
 use crate::db::models::version;
 use crate::events::{self, Event};
-use crate::media::{FfmpegError, MediaInput, Tools, chunk, pipeline, probe, sanity, still};
-use crate::previews::{self, publish, source, space};
+use crate::media::ladder::HlsLayout;
+use crate::media::{
+    FfmpegError, MediaInput, Tools, chunk, passthrough, pipeline, probe, sanity, still,
+};
+use crate::previews::{self, progressive, publish, source, space};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::status::VersionStatus;
 use serde::{Deserialize, Serialize};
@@ -93,6 +96,8 @@ impl Preview {
             None,
         )
         .await;
+        // This run's preview plays once this run says so.
+        st.db.run(move |c| version::clear_playable(c, id)).await?;
 
         let tools = Tools::from_config(&st.config.preview);
         let (input, head) = source::open(st, &v.master_key).await?;
@@ -124,19 +129,76 @@ impl Preview {
         // A mapping chosen on the asset page survives reprocessing; the plan falls back to
         // the default when it no longer fits the master.
         settings.audio_mapping = v.audio_mapping.as_deref().and_then(|m| m.parse().ok());
-        let plan = settings.plan(&meta);
         let work_dir = &st.config.preview.work_dir;
-        space::check(work_dir, &plan).map_err(|e| JobError::Retry(format!("{e:#}")))?;
+        space::check(work_dir, &settings.plan(&meta))
+            .map_err(|e| JobError::Retry(format!("{e:#}")))?;
         // Removed when dropped: on success, on failure, and when the job is aborted.
         let temp = previews::workdir::create(work_dir)
             .map_err(|e| JobError::Retry(format!("cannot make a temp dir: {e}")))?;
+        let prefix = previews::prefix(self.asset_id, self.version_id);
+        // A growing ladder is on disk twice at the end (its segments, and each rung joined
+        // into one file); a packaged source is about the master's size.
+        let dir_max = space::estimate(&settings.plan(&meta))
+            .saturating_mul(2)
+            .saturating_add(meta.size.unwrap_or(0))
+            .saturating_mul(limits.work_dir_factor);
+        let bounds = sanity::Bounds::new(meta.duration, fps, limits, Some((temp.path(), dir_max)));
+
+        let spans = chunk::split(&settings.plan(&meta), st.config.preview.chunk_seconds);
+        // Playable first: the master as it is when browsers play it, else the ladder's
+        // segments published as they are encoded.
+        let early = bounds
+            .clone()
+            .scope(passthrough::try_package(
+                &tools,
+                &meta,
+                settings.audio_mapping,
+                settings.segment_seconds,
+                &input,
+                temp.path(),
+            ))
+            .await;
+        let early = match early {
+            Some(source) => {
+                let sent = bounds
+                    .clone()
+                    .scope(progressive::publish_source(
+                        &st.storage,
+                        &prefix,
+                        temp.path(),
+                        &source,
+                    ))
+                    .await?;
+                self.mark_playable(ctx).await;
+                Some((source, sent))
+            }
+            // A chunked master is published when its chunks are joined.
+            None => {
+                if spans.is_none() {
+                    settings.layout = HlsLayout::Growing;
+                }
+                None
+            }
+        };
+        let plan = settings.plan(&meta);
+        let mut watch = (plan.layout == HlsLayout::Growing).then(|| {
+            progressive::watch(progressive::Growing::new(
+                st.storage.clone(),
+                tools.clone(),
+                &prefix,
+                temp.path(),
+                &plan,
+            ))
+        });
+        let mut playable = watch.as_ref().map(|w| w.playable.clone());
 
         let (tx, mut rx) = tokio::sync::watch::channel((0.0_f64, None::<Duration>));
-        let dir_max = space::estimate(&plan).saturating_mul(limits.work_dir_factor);
-        let bounds = sanity::Bounds::new(meta.duration, fps, limits, Some((temp.path(), dir_max)));
-        let spans = chunk::split(&plan, st.config.preview.chunk_seconds);
-        let (manifest, out) = if let Some(spans) = &spans {
+        let (mut manifest, out) = if let Some(spans) = &spans {
             // A long master: its chunks are spread over every worker (`assemble`).
+            let plan = settings
+                .prepared_plan(&tools, &meta)
+                .await
+                .map_err(job_error)?;
             let run = assemble::Run {
                 ctx,
                 asset_id: self.asset_id,
@@ -149,7 +211,17 @@ impl Preview {
                 share: RENDER_SHARE,
             };
             let manifest = bounds.scope(run.render(spans, temp.path())).await?;
-            (manifest, temp.path().join(assemble::OUT))
+            let out = temp.path().join(assemble::OUT);
+            if early.is_some() {
+                // The packaged source is published already; it goes on with the joined set.
+                tokio::fs::rename(
+                    temp.path().join(passthrough::SOURCE),
+                    out.join(passthrough::SOURCE),
+                )
+                .await
+                .map_err(|e| JobError::Retry(format!("cannot move the source rendition: {e}")))?;
+            }
+            (manifest, out)
         } else {
             let render = bounds.scope(pipeline::render(
                 &tools,
@@ -169,17 +241,32 @@ impl Preview {
                         let (p, eta) = *rx.borrow_and_update();
                         ctx.progress(p as f32 * RENDER_SHARE / 100.0, eta).await;
                     }
+                    Ok(()) = async { playable.as_mut().expect("checked").changed().await }, if playable.is_some() => {
+                        if *playable.as_mut().expect("checked").borrow_and_update() {
+                            playable = None;
+                            self.mark_playable(ctx).await;
+                        }
+                    }
                 }
             };
             (manifest, temp.path().to_path_buf())
+        };
+        let sent = match (watch.take(), &early) {
+            (Some(w), _) => w.finish().await,
+            (None, Some((source, sent))) => {
+                progressive::keep_source(&out, &mut manifest, source)
+                    .await
+                    .map_err(job_error)?;
+                sent.clone()
+            }
+            (None, None) => Default::default(),
         };
         if let Some(m) = manifest.audio_mapping.map(|m| m.to_string()) {
             st.db
                 .run(move |c| version::set_audio_mapping(c, id, &m))
                 .await?;
         }
-        let prefix = previews::prefix(self.asset_id, self.version_id);
-        let done = publish::publish(&st.storage, &prefix, &out, &manifest).await?;
+        let done = publish::publish_rest(&st.storage, &prefix, &out, &manifest, &sent).await?;
         if spans.is_some() {
             assemble::clean(st, self.asset_id, id, ctx.job_id).await;
         }
@@ -240,6 +327,20 @@ impl Preview {
         )
         .await;
         Ok(())
+    }
+
+    /// The version plays from now on: recorded, and told to the asset's pages.
+    async fn mark_playable(&self, ctx: &JobContext) {
+        let id = self.version_id;
+        let marked = ctx
+            .state
+            .db
+            .run(move |c| version::set_playable(c, id))
+            .await;
+        if matches!(marked, Ok(true)) {
+            let event = Event::Playable { version_id: id };
+            events::publish(&ctx.state.redis, self.asset_id, &event).await;
+        }
     }
 
     async fn set_status(

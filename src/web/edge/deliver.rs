@@ -30,8 +30,8 @@ impl EdgeState {
         };
         // Playlists and manifests are rewritten on reprocessing: the cache checks back with S3
         // as often as clients are told to.
-        let fresh_for = (respond::kind(key).1 == respond::SHORT)
-            .then(|| std::time::Duration::from_secs(respond::SHORT_SECS));
+        let fresh_for =
+            respond::fresh_secs(respond::kind(key).1).map(std::time::Duration::from_secs);
         match cache.get(key, fresh_for).await {
             Ok(Lookup::Hit(obj)) => {
                 let v = Validators {

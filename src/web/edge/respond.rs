@@ -15,12 +15,27 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub const SHORT: &str = "public, max-age=60";
 /// The max-age of `SHORT`, which the S3 disk cache honours too.
 pub const SHORT_SECS: u64 = 60;
+/// Playlists: a preview published while it is made has EVENT playlists that grow by a
+/// segment every few seconds, and its master playlist is replaced by the final one, so they are
+/// fresh for about half a segment.
+pub const PLAYLIST: &str = "public, max-age=2";
+pub const PLAYLIST_SECS: u64 = 2;
+
+/// How long the edge's disk cache keeps an object of this Cache-Control without asking the
+/// origin again; none for an immutable one.
+pub fn fresh_secs(cache_control: &str) -> Option<u64> {
+    match cache_control {
+        SHORT => Some(SHORT_SECS),
+        PLAYLIST => Some(PLAYLIST_SECS),
+        _ => None,
+    }
+}
 
 /// Content type and Cache-Control for an object path, by extension.
 pub fn kind(path: &str) -> (&'static str, &'static str) {
     let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     match ext.to_ascii_lowercase().as_str() {
-        "m3u8" => ("application/vnd.apple.mpegurl", SHORT),
+        "m3u8" => ("application/vnd.apple.mpegurl", PLAYLIST),
         "json" => ("application/json", SHORT),
         "m4s" => ("video/iso.segment", IMMUTABLE),
         "mp4" => ("video/mp4", IMMUTABLE),

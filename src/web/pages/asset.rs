@@ -75,6 +75,8 @@ struct AssetPage {
     /// Audio mappings to choose from: (value, label, selected).
     audio_choices: Vec<(String, String, bool)>,
     playable: bool,
+    /// "Still processing (41%)" under a player whose preview is still being made.
+    still_processing: Option<String>,
     /// The review panels show for a playable version and for a ready image (comments at no
     /// time, drawn over the still).
     reviewable: bool,
@@ -147,7 +149,11 @@ pub async fn page(
         _ => None,
     };
     let tech = shown.technical.clone().unwrap_or(serde_json::Value::Null);
-    let playable = status == "ready" && matches!(shown.media_type.as_str(), "video" | "audio");
+    let playable = shown.status.playable(shown.playable_at.is_some())
+        && matches!(shown.media_type.as_str(), "video" | "audio");
+    // Playing while the ladder is still made: the page says so, with the percent.
+    let still_processing = (playable && status == "processing")
+        .then(|| crate::status::still_processing_label(progress.unwrap_or(0.0)));
     let prefix = crate::storage::PreviewKey::new(detail.asset.id, shown.id).dir();
     let player = serde_json::json!({
         "asset_id": detail.asset.id,
@@ -155,6 +161,7 @@ pub async fn page(
         "preview_prefix": prefix,
         "media": shown.media_type,
         "duration": tech.get("duration"),
+        "still_processing": still_processing.is_some(),
         "hls_worker": layout_asset(&req, "vendor/hls.worker.js"),
     });
     let layout = Layout::new(&req, Some(&caller)).in_section("library");
@@ -220,6 +227,7 @@ pub async fn page(
         technical: technical::rows(shown, &tech),
         audio_choices: technical::audio_choices(&tech, shown.audio_mapping.as_deref()),
         playable,
+        still_processing,
         reviewable,
         is_current,
         can_write: caller.can(Permission::AssetsWrite),

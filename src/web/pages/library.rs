@@ -36,6 +36,8 @@ pub struct Card {
     pub media: String,
     pub status: PublicState,
     pub percent: Option<u8>,
+    /// "Still processing (41%)" when the preview already plays.
+    pub still_processing: Option<String>,
     pub created: String,
     pub created_iso: String,
 }
@@ -149,6 +151,11 @@ fn card(asset: &Asset, extra: Option<&CardExtra>, posters: &Posters) -> Card {
         resolution: format::resolution(extra.and_then(|e| e.width), extra.and_then(|e| e.height)),
         size: format::size(asset.size_bytes),
         media: asset.media_type.clone(),
+        still_processing: (status == PublicState::Processing
+            && asset
+                .status
+                .playable(extra.is_some_and(|e| e.early_playable)))
+        .then(|| crate::status::still_processing_label(percent.unwrap_or(0) as f32)),
         status,
         percent,
         created: format::date(asset.created_at),

@@ -151,7 +151,7 @@ async fn head_ranges_and_validators_on_known_bytes() {
         h(pl.headers(), "content-type"),
         "application/vnd.apple.mpegurl"
     );
-    assert_eq!(h(pl.headers(), "cache-control"), "public, max-age=60");
+    assert_eq!(h(pl.headers(), "cache-control"), "public, max-age=2");
 
     for (object, status, code) in [
         ("previews/a/v1/720p/", 404, "not-found"),

@@ -14,6 +14,7 @@ mod killed_worker;
 mod ladder;
 mod logs;
 mod masters;
+mod playable;
 mod publish;
 mod s3;
 mod tonemap_lut;

@@ -1,0 +1,1 @@
+ALTER TABLE asset_versions DROP COLUMN playable_at;
