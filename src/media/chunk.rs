@@ -121,6 +121,9 @@ pub fn command(
     let sprite = plan.sprite.map(|s| s.filter_from(tile));
     let graph = ladder::video_graph(plan, encoder, &after_fps, sprite.clone());
     let mut a: Vec<OsString> = encoder.global_args();
+    if let Some(rate) = plan.read_rate {
+        a.extend(["-readrate".into(), rate.to_string().into()]);
+    }
     a.extend(
         [
             "-ss".into(),

@@ -106,7 +106,11 @@ impl Chunk {
         let tools = Tools::from_config(&st.config.preview);
         let encoder = source::encoder(st).await.clone();
         let settings = pipeline::Settings::new(&st.config.preview, encoder);
-        let plan = settings.plan(&meta);
+        // Prepared as the preview job's own: every chunk tone-maps through the same LUT.
+        let plan = settings
+            .prepared_plan(&tools, &meta)
+            .await
+            .map_err(job_error)?;
         let (input, _) = source::open(st, &v.master_key).await?;
         let work_dir = &st.config.preview.work_dir;
         let temp = previews::workdir::create(work_dir)

@@ -149,7 +149,7 @@ mod tests {
     fn types_and_lifetimes_follow_the_extension() {
         assert_eq!(
             kind("a/index.m3u8"),
-            ("application/vnd.apple.mpegurl", SHORT)
+            ("application/vnd.apple.mpegurl", PLAYLIST)
         );
         assert_eq!(kind("a/720p/seg_001.M4S"), ("video/iso.segment", IMMUTABLE));
         assert_eq!(kind("a/poster.jpg").0, "image/jpeg");
