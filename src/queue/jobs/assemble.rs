@@ -368,18 +368,26 @@ impl Run<'_> {
             };
             for (path, size) in &done.files {
                 let key = format!("{prefix}/{path}");
-                let Some(bytes) = get_bytes(st, &key).await? else {
-                    return Ok(Err(span.index));
+                // Streamed into place: a chunk's rung file is never held in memory whole.
+                let copied = match (rungs.get_mut(path.as_str()), path.strip_prefix("tiles/")) {
+                    (Some(f), _) => copy_to(st, &key, f).await?,
+                    (None, Some(tile)) => {
+                        let mut f = tokio::fs::File::create(tiles.join(tile))
+                            .await
+                            .map_err(|e| JobError::Retry(format!("cannot write a tile: {e}")))?;
+                        let n = copy_to(st, &key, &mut f).await?;
+                        f.flush()
+                            .await
+                            .map_err(|e| JobError::Retry(format!("cannot write a tile: {e}")))?;
+                        n
+                    }
+                    (None, None) => continue,
                 };
-                if bytes.len() as u64 != *size {
+                // Missing or short: the chunk is made again (the rung files are rewritten
+                // from the start on the next join).
+                if copied != Some(*size) {
                     return Ok(Err(span.index));
                 }
-                let written = match (rungs.get_mut(path.as_str()), path.strip_prefix("tiles/")) {
-                    (Some(f), _) => f.write_all(&bytes).await,
-                    (None, Some(tile)) => tokio::fs::write(tiles.join(tile), &bytes).await,
-                    (None, None) => Ok(()),
-                };
-                written.map_err(|e| JobError::Retry(format!("cannot write a chunk: {e}")))?;
             }
         }
         for (_, mut f) in rungs {
@@ -404,14 +412,24 @@ pub async fn clean(st: &AppState, asset_id: Uuid, version_id: Uuid, run: Uuid) {
     }
 }
 
-/// An object's bytes, or none when it does not exist.
+/// The most a chunk's `done.json` may hold.
+const MAX_DONE: u64 = 1 << 20;
+
+/// A small object's bytes (at most `MAX_DONE`), or none when it does not exist.
 async fn get_bytes(st: &AppState, key: &str) -> Result<Option<Vec<u8>>, JobError> {
     match st.storage.get(Bucket::Previews, key, None).await {
+        Ok(obj) if obj.meta.size > MAX_DONE => Err(JobError::Retry(format!(
+            "{key} is {} bytes, more than a chunk's record holds",
+            obj.meta.size
+        ))),
         Ok(obj) => {
             let mut body = obj.body;
             let mut bytes = Vec::with_capacity(obj.meta.size as usize);
             while let Some(part) = body.next().await {
                 let part = part.map_err(|e| JobError::Retry(format!("reading a chunk: {e}")))?;
+                if (bytes.len() + part.len()) as u64 > MAX_DONE {
+                    return Err(JobError::Retry(format!("{key} grew past its size")));
+                }
                 bytes.extend_from_slice(&part);
             }
             Ok(Some(bytes))
@@ -419,6 +437,29 @@ async fn get_bytes(st: &AppState, key: &str) -> Result<Option<Vec<u8>>, JobError
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Appends an object to `to` as it streams in: the bytes written, or none when it does not
+/// exist.
+async fn copy_to(
+    st: &AppState,
+    key: &str,
+    to: &mut tokio::fs::File,
+) -> Result<Option<u64>, JobError> {
+    let mut body = match st.storage.get(Bucket::Previews, key, None).await {
+        Ok(obj) => obj.body,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mut n = 0u64;
+    while let Some(part) = body.next().await {
+        let part = part.map_err(|e| JobError::Retry(format!("reading a chunk: {e}")))?;
+        to.write_all(&part)
+            .await
+            .map_err(|e| JobError::Retry(format!("cannot write a chunk: {e}")))?;
+        n += part.len() as u64;
+    }
+    Ok(Some(n))
 }
 
 fn index_of(r: &JobRow) -> Option<u32> {
