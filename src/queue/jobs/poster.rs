@@ -9,7 +9,6 @@ use crate::media::pipeline::{self, OutputFile, POSTER};
 use crate::previews::{source, workdir};
 use crate::queue::{Job, JobContext, JobError, Subject};
 use crate::storage::{self, Bucket, PutOptions};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -58,23 +57,7 @@ impl Job for Poster {
             .await
             .map_err(|e| JobError::Retry(format!("reading the poster: {e}")))?
             .len();
-        let body = tokio_util::io::ReaderStream::new(
-            tokio::fs::File::open(&file)
-                .await
-                .map_err(|e| JobError::Retry(format!("reading the poster: {e}")))?,
-        )
-        .boxed();
-        let put = |ct: &str| PutOptions {
-            content_type: Some(ct.into()),
-            ..Default::default()
-        };
-        st.storage
-            .put(
-                Bucket::Previews,
-                &format!("{prefix}/{POSTER}"),
-                body,
-                put("image/jpeg"),
-            )
+        crate::previews::publish::put_file(&st.storage, prefix, temp.path(), POSTER, "image/jpeg")
             .await?;
         // Read again just before it is replaced: another job may have changed it meanwhile.
         let mut manifest = ready.manifest(ctx).await?;
@@ -93,7 +76,10 @@ impl Job for Poster {
                 Bucket::Previews,
                 &ready.manifest_key(),
                 storage::bytes_stream(json),
-                put("application/json"),
+                PutOptions {
+                    content_type: Some("application/json".into()),
+                    ..Default::default()
+                },
             )
             .await?;
         ctx.progress(100.0, None).await;

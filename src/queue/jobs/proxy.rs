@@ -17,7 +17,6 @@ use crate::previews::workdir;
 use crate::queue::{self, Job, JobContext, JobError, Subject};
 use crate::state::AppState;
 use crate::storage::{self, Bucket, PutOptions};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -85,24 +84,7 @@ impl Job for ProxyMp4 {
             .await
             .map_err(|e| JobError::Retry(format!("reading the proxy: {e}")))?
             .len();
-        let body = tokio_util::io::ReaderStream::with_capacity(
-            tokio::fs::File::open(&out)
-                .await
-                .map_err(|e| JobError::Retry(format!("reading the proxy: {e}")))?,
-            256 * 1024,
-        )
-        .boxed();
-        let put = |ct: &str| PutOptions {
-            content_type: Some(ct.into()),
-            ..Default::default()
-        };
-        st.storage
-            .put(
-                Bucket::Previews,
-                &format!("{prefix}/{PROXY}"),
-                body,
-                put("video/mp4"),
-            )
+        crate::previews::publish::put_file(&st.storage, prefix, temp.path(), PROXY, "video/mp4")
             .await?;
         // Read again just before it is replaced: another job may have changed it meanwhile.
         let mut manifest = ready.manifest(ctx).await?;
@@ -128,7 +110,10 @@ impl Job for ProxyMp4 {
                 Bucket::Previews,
                 &ready.manifest_key(),
                 storage::bytes_stream(json),
-                put("application/json"),
+                PutOptions {
+                    content_type: Some("application/json".into()),
+                    ..Default::default()
+                },
             )
             .await?;
         ctx.progress(100.0, None).await;
