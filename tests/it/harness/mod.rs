@@ -18,7 +18,7 @@ pub use db::TestDb;
 pub use jobs::{finished, job, wait_job, wait_job_of};
 pub use moto::Moto;
 pub use services::{PrivatePostgres, PrivateRedis, free_port};
-pub use worker::WorkerProcess;
+pub use worker::{WorkerProcess, ffmpegs_in};
 
 use mm::config::{Config, Env, Role};
 use mm::roles::Running;

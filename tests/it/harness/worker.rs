@@ -2,7 +2,7 @@
 //! data dir, and killed when dropped, so a failing test leaves no process behind.
 
 use super::{TestApp, free_port, mm_bin};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 
 pub struct WorkerProcess {
@@ -64,4 +64,16 @@ impl Drop for WorkerProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// ffmpeg processes working in `work` (a worker's `MM_WORK_DIR`), of any worker.
+pub fn ffmpegs_in(work: &Path) -> usize {
+    let needle = work.to_string_lossy().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.starts_with("ffmpeg") && c.contains(&needle))
+        .count()
 }

@@ -4,7 +4,7 @@
 //! within one audio frame of its frame; a worker killed mid-chunk loses nothing.
 
 use super::job::{id, preview_job, version_of};
-use crate::harness::WorkerProcess;
+use crate::harness::{WorkerProcess, ffmpegs_in};
 use crate::ingest::{FAST, Ingest};
 use mm::config::Role;
 use mm::db::models::job::JobRow;
@@ -320,18 +320,6 @@ async fn a_worker_killed_mid_chunk_loses_nothing() {
     assert_eq!(rows.len(), 4, "no chunk queued twice: {rows:?}");
     check_published(&t, asset_id, version_id).await;
     a.kill();
-}
-
-/// ffmpeg processes working in `work`.
-fn ffmpegs_in(work: &Path) -> usize {
-    let needle = work.to_string_lossy().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.starts_with("ffmpeg") && c.contains(&needle))
-        .count()
 }
 
 #[tokio::test(flavor = "multi_thread")]

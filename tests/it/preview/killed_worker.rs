@@ -4,7 +4,7 @@
 
 use super::clips::{Audio, Clip};
 use super::job::{id, preview_job, version_of};
-use crate::harness::WorkerProcess;
+use crate::harness::{WorkerProcess, ffmpegs_in};
 use crate::ingest::{FAST, Ingest};
 use mm::config::Role;
 use mm::previews;
@@ -53,18 +53,6 @@ async fn half_visible(storage: &DynStorage, prefix: &str) -> Option<String> {
         }
     }
     None
-}
-
-/// ffmpeg processes working in `work`.
-fn ffmpegs_in(work: &Path) -> usize {
-    let needle = work.to_string_lossy().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.starts_with("ffmpeg") && c.contains(&needle))
-        .count()
 }
 
 #[tokio::test(flavor = "multi_thread")]
