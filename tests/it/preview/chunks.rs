@@ -284,14 +284,15 @@ async fn a_worker_killed_mid_chunk_loses_nothing() {
     let (work_a, work_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let master = coded_master(dir.path());
-    // Slow enough that the kill lands mid-chunk.
-    let mut a = worker(&t, "a", work_a.path(), "medium");
+    // Chunks read at real time: the kill lands mid-chunk, and b gets one however fast a is.
+    let slow = [("MM_PREVIEW_READ_RATE", "1")];
+    let mut a = worker_with(&t, "a", work_a.path(), "ultrafast", &slow);
     let done = t
         .upload("coded.mov", &std::fs::read(&master).unwrap(), json!({}))
         .await;
     let (asset_id, version_id) = (id(&done["asset_id"]), id(&done["version_id"]));
     preview_job(&t, asset_id, |j| j.state == "running").await;
-    let mut b = worker(&t, "b", work_b.path(), "medium");
+    let mut b = worker_with(&t, "b", work_b.path(), "ultrafast", &slow);
     let tag = format!("-{}-", b.pid());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let taken = loop {
